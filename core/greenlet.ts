@@ -1,0 +1,561 @@
+/**
+ * Greenlet: a lightweight thread of execution whose body is a generator function; `yield*` is
+ * its switch point. Layer: scheduler.
+ *
+ * A body may also be a plain function (runs in one step) or an async function (runs as a
+ * promise; killing it aborts `getcurrent().signal` and it dies when its promise settles).
+ */
+
+import { GreenletExit } from './errors.ts';
+import { getHub, KILL, NEXT, type Park, type Runnable } from './hub.ts';
+import { Linkable, type LinkCallback, type LinkWaiter } from './internal/linkable.ts';
+import type { TimerEntry } from './internal/timer-heap.ts';
+import { validateFunction, validateSeconds, validateTimeout } from './internal/validators.ts';
+import { DONE, MUST_WAIT, WaitOp } from './internal/wait-op.ts';
+import { STALE, Timeout } from './timeout.ts';
+
+const hub = getHub();
+
+/** A blocking operation: iterate it with `yield*` inside a greenlet. */
+export interface Op<T> {
+  [Symbol.iterator](): Iterator<unknown, T, unknown>;
+}
+
+/** The value a greenlet body produces: a generator's return value, a promise's, or a plain one. */
+export type BodyResult<R> =
+  R extends Iterator<unknown, infer V, any> ? V : R extends PromiseLike<infer V> ? V : R;
+
+type AnyFn = (...args: any[]) => unknown;
+
+const CREATED = 0;
+/** `start()` was called; the first step has not run. */
+const SCHEDULED = 1;
+const RUNNING = 2;
+const DEAD = 3;
+
+const NO_ARGS: unknown[] = [];
+let lastIdent = 0;
+
+/** Rarely used per-greenlet state, kept out of the object so a parked greenlet stays small. */
+interface Extra {
+  startTimer?: StartTimer;
+  promise?: Promise<unknown>;
+  abort?: AbortController;
+  locals?: WeakMap<object, Record<PropertyKey, unknown>> | undefined;
+}
+
+export type GreenletLinkTarget<T> =
+  | LinkCallback<Greenlet<T>>
+  | { set(value: T): void; setException(error: unknown): void };
+
+/**
+ * A greenlet. Usually made with `spawn(fn, ...args)`; subclass and override `*_run()` to give
+ * the body as a method, as in gevent.
+ *
+ * @example
+ * const g = spawn(function* (n: number) { yield* sleep(0.1); return n * 2; }, 21);
+ * const value = yield* g.get(); // 42
+ *
+ * @example
+ * class Worker extends Greenlet<string> {
+ *   constructor(private readonly job: string) { super(); }
+ *   protected override *_run() { yield* sleep(0.01); return `done ${this.job}`; }
+ * }
+ * const w = Worker.spawn('a'); // or new Worker('a').start()
+ */
+export class Greenlet<T = unknown> extends Linkable implements Runnable, PromiseLike<T> {
+  /** @internal What this greenlet is parked on, if anything. */
+  _park: Park | null = null;
+  /** @internal A wake for this greenlet is in the run queue. */
+  _wakeQueued = false;
+  private _it: Iterator<unknown, unknown, unknown> | null = null;
+  private _fn: AnyFn | null;
+  private _args: unknown[];
+  private _state = CREATED;
+  private _value: T | undefined = undefined;
+  private _exception: unknown = undefined;
+  private _ident = 0;
+  private _name: string | null = null;
+  private _extra: Extra | null = null;
+
+  constructor(fn?: AnyFn | null, ...args: unknown[]) {
+    super();
+    if (typeof fn !== 'function') {
+      const hasRun = (this as unknown as { _run: unknown })._run !== Greenlet.prototype._run;
+      if ((fn !== undefined && fn !== null) || !hasRun) {
+        throw new TypeError('The run argument or this._run must be callable');
+      }
+    }
+    this._fn = typeof fn === 'function' ? fn : null;
+    this._args = args.length === 0 ? NO_ARGS : args;
+  }
+
+  /** Creates a greenlet of this class and starts it. */
+  static spawn<G extends Greenlet<any>, A extends unknown[]>(
+    this: new (
+      ...args: A
+    ) => G,
+    ...args: A
+  ): G {
+    const g = new this(...args);
+    g.start();
+    return g;
+  }
+
+  /** The body. Override as a generator method in a subclass; it receives the spawn arguments. */
+  protected _run(...args: unknown[]): unknown {
+    return this._fn!(...args);
+  }
+
+  /** Schedules the greenlet to run once the caller yields. Does nothing if already started or dead. */
+  start(): void {
+    if (this._state !== CREATED) return;
+    this._state = SCHEDULED;
+    hub.schedule(this);
+  }
+
+  /** Schedules the greenlet to start in `seconds`. */
+  startLater(seconds: number): void {
+    validateSeconds(seconds, 'seconds');
+    if (this._state !== CREATED) return;
+    this._state = SCHEDULED;
+    const timer = new StartTimer(this);
+    this.extra().startTimer = timer;
+    hub.timers.add(timer, seconds);
+  }
+
+  /** True from `start()` until the greenlet dies (false before start and after death). */
+  get started(): boolean {
+    return this._state === SCHEDULED || this._state === RUNNING;
+  }
+
+  get dead(): boolean {
+    return this._state === DEAD;
+  }
+
+  /** Whether the greenlet has finished (same as `dead`). */
+  ready(): boolean {
+    return this._state === DEAD;
+  }
+
+  /** Finished without an exception (ending by `GreenletExit` counts as success). */
+  successful(): boolean {
+    return this._state === DEAD && this._exception === undefined;
+  }
+
+  /** The return value once finished successfully (the GreenletExit if killed). */
+  get value(): T | undefined {
+    return this._value;
+  }
+
+  /** The exception that ended the greenlet, if it failed. */
+  get exception(): unknown {
+    return this._exception;
+  }
+
+  /** A small number unique to this greenlet, assigned on first use. */
+  get minimalIdent(): number {
+    if (this._ident === 0) this._ident = ++lastIdent;
+    return this._ident;
+  }
+
+  get name(): string {
+    return this._name ?? `Greenlet-${this.minimalIdent}`;
+  }
+
+  set name(name: string) {
+    this._name = String(name);
+  }
+
+  /**
+   * An AbortSignal aborted when the greenlet is killed, with the kill's exception as reason.
+   * The way to make an async-function greenlet cancellable.
+   */
+  get signal(): AbortSignal {
+    const extra = this.extra();
+    extra.abort ??= new AbortController();
+    return extra.abort.signal;
+  }
+
+  /** Waits until the greenlet finishes or `timeout` seconds pass. Never raises its exception. */
+  join(timeout?: number | null): Op<void> {
+    return new JoinOp(this, validateTimeout(timeout));
+  }
+
+  /**
+   * Waits for the greenlet and returns its value, or re-raises its exception. With
+   * `block: false` or an expired `timeout` it raises `Timeout`.
+   */
+  get(options: { block?: boolean; timeout?: number | null } = {}): Op<T> {
+    return new GetOp(this, options.block ?? true, validateTimeout(options.timeout));
+  }
+
+  /**
+   * Throws `exception` (default: a new GreenletExit; a class is instantiated) into the greenlet
+   * at its switch point. Acts at once; iterating the returned Op waits for the death (for at
+   * most `timeout` seconds) unless `block` is false. A greenlet that never started dies at once
+   * without running its body.
+   */
+  kill(
+    exception: unknown = new GreenletExit(),
+    options: { block?: boolean; timeout?: number | null } = {},
+  ): Op<void> {
+    const timeout = validateTimeout(options.timeout);
+    const thrown =
+      typeof exception === 'function' ? new (exception as new () => unknown)() : exception;
+    if (this._state === CREATED || this._state === SCHEDULED) {
+      this.cancelStart();
+      this.die(undefined, thrown, true, hub.current === null);
+    } else if (this._state === RUNNING) {
+      if (hub.current === this) throw thrown;
+      this._extra?.abort?.abort(thrown);
+      hub.throwInto(this, thrown);
+    }
+    return options.block === false ? DONE : new JoinOp(this, timeout);
+  }
+
+  /** Calls `callback(greenlet)` (or fills an AsyncResult) when the greenlet dies. */
+  link(callback: GreenletLinkTarget<T>): void {
+    if (typeof callback === 'function') {
+      this.rawlink(callback);
+      return;
+    }
+    if (
+      callback === null ||
+      typeof callback !== 'object' ||
+      typeof callback.set !== 'function' ||
+      typeof callback.setException !== 'function'
+    ) {
+      throw new TypeError('link(callback): callback must be a function or an AsyncResult');
+    }
+    const target = callback;
+    this.rawlink(
+      Object.assign(
+        (g: Greenlet<T>) => {
+          if (g.successful()) target.set(g._value as T);
+          else target.setException(g._exception);
+        },
+        { target },
+      ),
+    );
+  }
+
+  /** Like `link`, but only when the greenlet succeeds. */
+  linkValue(callback: LinkCallback<Greenlet<T>>): void {
+    validateFunction(callback, 'linkValue(callback)');
+    this.rawlink(
+      Object.assign((g: Greenlet<T>) => g.successful() && callback(g), { target: callback }),
+    );
+  }
+
+  /** Like `link`, but only when the greenlet fails. */
+  linkException(callback: LinkCallback<Greenlet<T>>): void {
+    validateFunction(callback, 'linkException(callback)');
+    this.rawlink(
+      Object.assign((g: Greenlet<T>) => !g.successful() && callback(g), { target: callback }),
+    );
+  }
+
+  /** `await greenlet`: its value, or its exception thrown. */
+  then<R1 = T, R2 = never>(
+    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: any) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this._promise().then(onfulfilled, onrejected);
+  }
+
+  override toString(): string {
+    const fn = this._fn?.name || (this._fn ? '<anonymous>' : '_run');
+    const args = this._args.map(shortRepr).join(', ');
+    const named = this._name === null ? '' : ` "${this._name}"`;
+    return `<${this.constructor.name}${named} at 0x${this.minimalIdent.toString(16)}: ${fn}(${args})>`;
+  }
+
+  /** @internal The promise behind `then`. */
+  _promise(): Promise<T> {
+    const extra = this.extra();
+    if (extra.promise === undefined) {
+      extra.promise = new Promise<T>((resolve, reject) => {
+        const settle = () =>
+          this.successful() ? resolve(this._value as T) : reject(this._exception);
+        if (this.dead) settle();
+        else this._links = [...(this._links ?? []), settle];
+      });
+    }
+    return extra.promise as Promise<T>;
+  }
+
+  /** @internal Per-greenlet storage of `local()` objects. */
+  _locals(): WeakMap<object, Record<PropertyKey, unknown>> {
+    const extra = this.extra();
+    return (extra.locals ??= new WeakMap());
+  }
+
+  /** @internal Runs one step: resumes the body with `value` (NEXT), or throws it in. */
+  _resume(value: unknown, mode: number): void {
+    if (this._state === DEAD) return;
+    if (mode === KILL) {
+      if (this._wakeQueued) {
+        // A wake is still queued: deliver it first, so what it carries is not lost.
+        hub.requeueKill(this, value);
+        return;
+      }
+      if (value instanceof Timeout) {
+        value = value._claim();
+        if (value === STALE) return;
+      }
+      const park = this._park;
+      if (park !== null) {
+        park.cancelWait();
+        this._park = null;
+      }
+    } else {
+      this._wakeQueued = false;
+    }
+    hub.current = this;
+    let step: IteratorResult<unknown, unknown>;
+    try {
+      const it = this._it;
+      if (it !== null) step = mode === NEXT ? it.next(value) : it.throw!(value);
+      else if (this._state === SCHEDULED) {
+        this._state = RUNNING;
+        const out = this._run(...this._args);
+        if (!isIterator(out)) {
+          hub.current = null;
+          this.afterPlainBody(out);
+          return;
+        }
+        this._it = out;
+        step = out.next();
+      } else {
+        // An async body woken by its own promise (see afterPlainBody).
+        hub.current = null;
+        if (mode === NEXT) this.die(value, undefined, false, true);
+        else this.die(undefined, value, true, true);
+        return;
+      }
+    } catch (error) {
+      hub.current = null;
+      this.die(undefined, error, true, true);
+      return;
+    }
+    hub.current = null;
+    if (step.done) this.die(step.value, undefined, false, true);
+    else if (this._park === null && !this._wakeQueued) this.parkOnYielded(step.value);
+  }
+
+  /** A bare `yield promise` waits for it; a bare `yield` is `sleep(0)`. */
+  private parkOnYielded(yielded: unknown): void {
+    if (yielded === undefined) {
+      hub.wake(this, undefined);
+    } else if (isThenable(yielded)) {
+      this._park = new PromisePark(this, yielded, false);
+    } else {
+      hub.wakeRaise(
+        this,
+        new TypeError(
+          `a greenlet may only yield a promise (or nothing); use yield* for an Op, got ${typeof yielded}`,
+        ),
+      );
+    }
+  }
+
+  /** A plain function finished at once; an async one returned a promise to wait for. */
+  private afterPlainBody(out: unknown): void {
+    if (isThenable(out)) this._park = new PromisePark(this, out, true);
+    else this.die(out, undefined, false, true);
+  }
+
+  private die(value: unknown, error: unknown, failed: boolean, inHub: boolean): void {
+    this._state = DEAD;
+    this._it = null;
+    this._args = NO_ARGS;
+    this._park = null;
+    if (this._extra !== null) this._extra.locals = undefined;
+    if (failed && !(error instanceof GreenletExit)) {
+      this._exception = error;
+      // A root's exception goes to the caller of run(), as gevent's main greenlet raises it.
+      if (!hub.roots.delete(this)) hub.reportError(this, error);
+    } else {
+      this._value = (failed ? error : value) as T;
+      if (hub.roots.size > 0) hub.roots.delete(this);
+    }
+    this._notifyLinks(inHub);
+  }
+
+  private cancelStart(): void {
+    const timer = this._extra?.startTimer;
+    if (timer !== undefined) hub.timers.cancel(timer);
+  }
+
+  private extra(): Extra {
+    return (this._extra ??= {});
+  }
+}
+
+/** Waits for a promise a greenlet yielded (or its async body's promise). */
+class PromisePark implements Park {
+  private live = true;
+  constructor(
+    private readonly g: Greenlet<any>,
+    promise: PromiseLike<unknown>,
+    private readonly isBody: boolean,
+  ) {
+    promise.then(
+      (value) => this.live && hub.wake(g, value),
+      (error) => this.live && hub.wakeRaise(g, error),
+    );
+  }
+  cancelWait(): boolean {
+    // An async body cannot be interrupted: kill aborts its signal and waits for it to settle.
+    if (this.isBody) return false;
+    this.live = false;
+    return true;
+  }
+  describeWait(): string {
+    return this.isBody ? `the promise of ${this.g}'s async body` : 'a promise';
+  }
+}
+
+class StartTimer implements TimerEntry {
+  at = 0;
+  seq = 0;
+  cancelled = false;
+  ref = true;
+  constructor(private readonly g: Greenlet<any>) {}
+  fire(): void {
+    hub.schedule(this.g);
+  }
+}
+
+class JoinOp extends WaitOp<void> implements LinkWaiter {
+  constructor(
+    private readonly g: Greenlet<any>,
+    timeout: number | null | undefined,
+  ) {
+    super();
+    this.timeoutSeconds = timeout;
+  }
+  protected tryNow(): void | typeof MUST_WAIT {
+    return this.g.dead ? undefined : MUST_WAIT;
+  }
+  protected enlist(): void {
+    this.g._addWaiter(this);
+  }
+  protected delist(): void {
+    this.g._removeWaiter(this);
+  }
+  linkReady(): void {
+    this.wakeWith(undefined);
+  }
+  protected describe(): string {
+    return String(this.g);
+  }
+}
+
+class GetOp<T> extends WaitOp<T> implements LinkWaiter {
+  constructor(
+    private readonly g: Greenlet<T>,
+    private readonly block: boolean,
+    private readonly timeout: number | null | undefined,
+  ) {
+    super();
+    this.timeoutSeconds = timeout;
+  }
+  protected tryNow(): T | typeof MUST_WAIT {
+    if (this.g.dead) return this.outcome();
+    if (!this.block) throw new Timeout(0);
+    return MUST_WAIT;
+  }
+  protected enlist(): void {
+    this.g._addWaiter(this);
+  }
+  protected delist(): void {
+    this.g._removeWaiter(this);
+  }
+  linkReady(): void {
+    this.wakeWith(undefined);
+  }
+  protected override resumed(): T {
+    if (this.g.dead) return this.outcome();
+    throw new Timeout(this.timeout);
+  }
+  private outcome(): T {
+    if (this.g.successful()) return this.g.value as T;
+    throw this.g.exception;
+  }
+  protected describe(): string {
+    return String(this.g);
+  }
+}
+
+function isIterator(value: unknown): value is Iterator<unknown, unknown, unknown> {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as Iterator<unknown>).next === 'function' &&
+    typeof (value as Iterator<unknown>).throw === 'function'
+  );
+}
+
+function isThenable(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    (typeof value === 'object' || typeof value === 'function') &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  );
+}
+
+function shortRepr(value: unknown): string {
+  if (typeof value === 'string')
+    return JSON.stringify(value.length > 20 ? `${value.slice(0, 20)}…` : value);
+  if (typeof value === 'function') return value.name || 'function';
+  if (value === null || typeof value !== 'object') return String(value);
+  return Array.isArray(value) ? `Array(${value.length})` : (value.constructor?.name ?? 'Object');
+}
+
+/**
+ * Creates a greenlet running `fn(...args)` and schedules it; it runs once the caller yields.
+ *
+ * @example
+ * const jobs = ['a', 'b'].map((name) => spawn(function* () { yield* sleep(0.1); return name; }));
+ * yield* joinall(jobs, { timeout: 2 });
+ */
+export function spawn<F extends AnyFn>(
+  fn: F,
+  ...args: Parameters<F>
+): Greenlet<BodyResult<ReturnType<F>>> {
+  validateFunction(fn, 'spawn(fn)');
+  const g = new Greenlet<BodyResult<ReturnType<F>>>(fn, ...args);
+  g.start();
+  return g;
+}
+
+/** Like `spawn`, but starts the greenlet after `seconds`. */
+export function spawnLater<F extends AnyFn>(
+  seconds: number,
+  fn: F,
+  ...args: Parameters<F>
+): Greenlet<BodyResult<ReturnType<F>>> {
+  validateSeconds(seconds, 'spawnLater(seconds)');
+  validateFunction(fn, 'spawnLater(seconds, fn)');
+  const g = new Greenlet<BodyResult<ReturnType<F>>>(fn, ...args);
+  g.startLater(seconds);
+  return g;
+}
+
+/**
+ * gevent's `spawn_raw`. Here a greenlet already carries no tracking cost, so this is `spawn`
+ * under gevent's name (kept so ported code reads the same).
+ */
+export const spawnRaw = spawn;
+
+/** The running greenlet, or the hub when called outside any greenlet. */
+export function getcurrent(): Greenlet<unknown> | ReturnType<typeof getHub> {
+  return (hub.current as Greenlet<unknown> | null) ?? hub;
+}
+
+/** Kills `greenlet` asynchronously (gevent's `gevent.kill`): does not wait for it to die. */
+export function kill(greenlet: Greenlet<any>, exception?: unknown): void {
+  greenlet.kill(exception, { block: false });
+}

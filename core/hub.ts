@@ -1,0 +1,295 @@
+/**
+ * The hub: a run queue of ready greenlets drained on Node's own event loop. Layer: scheduler.
+ *
+ * The hub is not a thread or a greenlet of its own: it is the code that runs between greenlet
+ * steps. A step resumes one greenlet's generator until its next `yield*` switch point. The queue
+ * is drained synchronously in one microtask; after `config.switchInterval` seconds of back-to-back
+ * steps the drain stops and continues in a `setImmediate`, so Node's timers and sockets get their
+ * turn (gevent's switch interval). A `setImmediate` hop per switch would cost ~5 us; a batch costs
+ * one.
+ *
+ * Entries are triples `(target, value, mode)`:
+ * - NEXT: resume greenlet `target` with `value` (a wake from whatever it waits on);
+ * - RAISE: resume it by throwing `value` at its switch point (an error from what it waits on);
+ * - KILL: an asynchronous exception (kill, Timeout) — delivered at the greenlet's *current* switch
+ *   point, after any wake already queued for it, so a wake's payload (a queue item, a permit) is
+ *   never lost to a kill;
+ * - CALL: run `target(value)` in hub context.
+ */
+
+import { config } from './config.ts';
+import { BlockingSwitchOutError, LoopExit } from './errors.ts';
+import { type TimerEntry, TimerHeap } from './internal/timer-heap.ts';
+import { validateTimeout } from './internal/validators.ts';
+
+export const NEXT = 0;
+export const RAISE = 1;
+export const KILL = 2;
+export const CALL = 3;
+
+/** What a parked greenlet waits on: the hub cancels it when an exception is thrown in. */
+export interface Park {
+  /** Withdraws the wait. Returns false when the wait must stay (an async body finishing). */
+  cancelWait(): boolean | void;
+  /** A short description for diagnostics (`LoopExit`), e.g. `<Queue at 0x1>`. */
+  describeWait?(): string;
+}
+
+/** The part of a greenlet the hub drives (implemented by `Greenlet`). */
+export interface Runnable {
+  _park: Park | null;
+  _wakeQueued: boolean;
+  _resume(value: unknown, mode: number): void;
+  readonly dead: boolean;
+  toString(): string;
+}
+
+export type ErrorHandler = (context: unknown, error: unknown) => void;
+
+/** The per-process scheduler. Get it with `getHub()`. */
+export class Hub {
+  /** The greenlet whose step is running, or null while the hub itself runs. */
+  current: Runnable | null = null;
+  /** All deadlines (sleeps, Timeouts, timed waits) share this heap and one Node timer. */
+  readonly timers = new TimerHeap();
+  /** Greenlets started by `run()`: the ones a deadlock is reported to (gevent's main greenlet). */
+  readonly roots = new Set<Runnable>();
+  /** Total greenlet steps run, for statistics and benchmarks. */
+  switches = 0;
+  /** Prints an error nobody caught (a failed greenlet, a failing link). Replace to redirect. */
+  handleError: ErrorHandler = printError;
+
+  private queue: unknown[] = [];
+  private head = 0;
+  private drainScheduled = false;
+  private draining = false;
+  private idleWaiters: Array<() => void> = [];
+  private readonly drainFn = () => this.drain();
+  private readonly switchIntervalMs = config.switchInterval * 1000;
+
+  constructor() {
+    // 'beforeExit' fires when Node's loop has nothing left to do: the moment gevent's loop
+    // would exit. It never keeps the process alive by itself.
+    process.on('beforeExit', () => this.onLoopEmpty());
+  }
+
+  /** Wakes a parked greenlet with `value` (called by whatever it waits on). */
+  wake(g: Runnable, value: unknown): void {
+    g._park = null;
+    g._wakeQueued = true;
+    this.push(g, value, NEXT);
+  }
+
+  /** Wakes a parked greenlet by raising `error` at its switch point. */
+  wakeRaise(g: Runnable, error: unknown): void {
+    g._park = null;
+    g._wakeQueued = true;
+    this.push(g, error, RAISE);
+  }
+
+  /** Throws `exception` into `g` at its switch point (kill, Timeout): asynchronous. */
+  throwInto(g: Runnable, exception: unknown): void {
+    const park = g._park;
+    if (park !== null) {
+      if (park.cancelWait() === false) return;
+      g._park = null;
+    }
+    this.push(g, exception, KILL);
+  }
+
+  /** Queues `fn(arg)` to run in hub context once the current step yields. */
+  callback<A>(fn: (arg: A) => void, arg: A): void {
+    this.push(fn, arg, CALL);
+  }
+
+  /** Queues a KILL entry again behind the wakes ahead of it (see the header). */
+  requeueKill(g: Runnable, exception: unknown): void {
+    this.push(g, exception, KILL);
+  }
+
+  /** Queues a fresh greenlet's first step. */
+  schedule(g: Runnable): void {
+    g._wakeQueued = true;
+    this.push(g, undefined, NEXT);
+  }
+
+  /** Number of entries waiting in the run queue. */
+  get pendingCount(): number {
+    return (this.queue.length - this.head) / 3;
+  }
+
+  /**
+   * Resolves the next time Node's loop is idle: nothing left but this request. Used by `idle()`.
+   */
+  onIdle(fn: () => void): () => void {
+    const handle = setImmediate(fn);
+    return () => clearImmediate(handle);
+  }
+
+  /** Registers `fn` to run when the loop runs out of work (`hub.join()`, `wait()`). */
+  onLoopExit(fn: () => void): () => void {
+    this.idleWaiters.push(fn);
+    return () => {
+      const i = this.idleWaiters.indexOf(fn);
+      if (i >= 0) this.idleWaiters.splice(i, 1);
+    };
+  }
+
+  /**
+   * Waits until the loop has nothing left to do (every greenlet finished or blocked for good, no
+   * timers or sockets left) and returns true; false if `timeout` seconds pass first.
+   *
+   * @example
+   * spawn(worker);
+   * yield* getHub().join(); // true once everything is done
+   */
+  *join(timeout?: number | null): Generator<unknown, boolean, unknown> {
+    const seconds = validateTimeout(timeout);
+    const g = currentGreenlet(this);
+    const park = new CallbackPark(g, 'the loop to run out of work');
+    const stopWaiting = this.onLoopExit(() => park.fire(true));
+    let timer: TimerEntry | null = null;
+    if (seconds !== undefined && seconds !== null) {
+      // Unref'd: the timer alone must not count as "work left" for the loop.
+      timer = { at: 0, seq: 0, cancelled: false, ref: false, fire: () => park.fire(false) };
+      this.timers.add(timer, seconds);
+    }
+    park.cancel = () => {
+      stopWaiting();
+      if (timer !== null) this.timers.cancel(timer);
+    };
+    g._park = park;
+    return (yield) as boolean;
+  }
+
+  toString(): string {
+    return `<Hub pending=${this.pendingCount} timers=${this.timers.size} switches=${this.switches}>`;
+  }
+
+  private push(target: unknown, value: unknown, mode: number): void {
+    this.queue.push(target, value, mode);
+    if (!this.drainScheduled && !this.draining) {
+      this.drainScheduled = true;
+      queueMicrotask(this.drainFn);
+    }
+  }
+
+  private drain(): void {
+    this.drainScheduled = false;
+    this.draining = true;
+    const queue = this.queue;
+    const deadline = performance.now() + this.switchIntervalMs;
+    let i = this.head;
+    let steps = 0;
+    while (i < queue.length) {
+      const target = queue[i];
+      const value = queue[i + 1];
+      const mode = queue[i + 2] as number;
+      queue[i] = queue[i + 1] = undefined;
+      i += 3;
+      if (mode === CALL) this.runCallback(target as (arg: unknown) => void, value);
+      else (target as Runnable)._resume(value, mode);
+      if ((++steps & 63) === 0 && performance.now() > deadline) break;
+    }
+    this.switches += steps;
+    this.draining = false;
+    if (i < queue.length) {
+      this.head = i;
+      if (i > 49152) {
+        queue.splice(0, i);
+        this.head = 0;
+      }
+      this.drainScheduled = true;
+      setImmediate(this.drainFn);
+    } else {
+      queue.length = 0;
+      this.head = 0;
+    }
+  }
+
+  private runCallback(fn: (arg: unknown) => void, arg: unknown): void {
+    try {
+      fn(arg);
+    } catch (error) {
+      this.reportError(fn, error);
+    }
+  }
+
+  /** Reports through `handleError`, which must itself never break the hub. */
+  reportError(context: unknown, error: unknown): void {
+    try {
+      this.handleError(context, error);
+    } catch (secondary) {
+      printError(this, secondary);
+    }
+  }
+
+  private onLoopEmpty(): void {
+    if (this.idleWaiters.length > 0) {
+      const waiters = this.idleWaiters;
+      this.idleWaiters = [];
+      for (const fn of waiters) this.runCallback(fn as (arg: unknown) => void, undefined);
+      return;
+    }
+    for (const root of this.roots) {
+      if (root._park === null || root.dead) continue;
+      this.throwInto(root, new LoopExit(describeDeadlock(this, root)));
+    }
+  }
+}
+
+function describeDeadlock(hub: Hub, root: Runnable): string {
+  const what = root._park?.describeWait?.() ?? 'something nothing can set';
+  return (
+    'This operation would block forever\n' +
+    `\tHub: ${hub}\n` +
+    `\t${root} is waiting on ${what}, and no timer, socket or other greenlet can wake it`
+  );
+}
+
+function printError(context: unknown, error: unknown): void {
+  const stack = error instanceof Error ? (error.stack ?? String(error)) : String(error);
+  const kind = error instanceof Error ? error.name : error === null ? 'null' : typeof error;
+  process.stderr.write(
+    `${stack}\n${new Date().toISOString()} ${String(context)} failed with ${kind}\n\n`,
+  );
+}
+
+let theHub: Hub | null = null;
+
+/** The process's hub, created on first use. */
+export function getHub(): Hub {
+  return (theHub ??= new Hub());
+}
+
+/** The running greenlet, or throws: blocking outside a greenlet has nothing to switch to. */
+export function currentGreenlet(hub: Hub): Runnable {
+  const g = hub.current;
+  if (g === null) {
+    throw new BlockingSwitchOutError(
+      'Impossible to call blocking function in the event loop callback: ' +
+        'iterate Ops only inside a greenlet (spawn() or run())',
+    );
+  }
+  return g;
+}
+
+/** A park ended by a callback (an immediate, the loop emptying, a timer). */
+export class CallbackPark implements Park {
+  cancel: () => void = () => {};
+  constructor(
+    private readonly g: Runnable,
+    private readonly what: string,
+  ) {}
+  fire(value: unknown): void {
+    if (this.g._park !== this) return;
+    this.cancel();
+    getHub().wake(this.g, value);
+  }
+  cancelWait(): void {
+    this.cancel();
+  }
+  describeWait(): string {
+    return this.what;
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * gevent-ts: gevent's greenlets, hub and primitives for TypeScript on Node.js.
+ *
+ * Layers (each imports only those above it):
+ *   internal/ (timer heap, link list, wait op, validators), errors, config
+ *   scheduler: hub, greenlet, timeout, sleep, wait
+ *   primitives: event, queue, lock, pool, local
+ *
+ * @example
+ * import { run, spawn, joinall, sleep } from 'gevent-ts';
+ * await run(function* () {
+ *   const jobs = [1, 2, 3].map((n) => spawn(function* () { yield* sleep(0.1 * n); return n; }));
+ *   yield* joinall(jobs, { timeout: 2 });
+ *   console.log(jobs.map((g) => g.value));
+ * });
+ */
+
+export { config } from './config.ts';
+export {
+  BlockingSwitchOutError,
+  ConcurrentObjectUseError,
+  Empty,
+  Full,
+  GeventError,
+  GreenletExit,
+  LoopExit,
+  PoolFull,
+} from './errors.ts';
+export { AsyncResult, Event } from './event.ts';
+export {
+  type BodyResult,
+  Greenlet,
+  getcurrent,
+  kill,
+  type Op,
+  spawn,
+  spawnLater,
+  spawnRaw,
+} from './greenlet.ts';
+export { getHub, Hub } from './hub.ts';
+export { local } from './local.ts';
+export {
+  type AcquireOptions,
+  BoundedSemaphore,
+  DummySemaphore,
+  Lock,
+  RLock,
+  Semaphore,
+} from './lock.ts';
+export { Group, type OpIterator, Pool } from './pool.ts';
+export {
+  type BlockOptions,
+  Channel,
+  type Compare,
+  JoinableQueue,
+  LifoQueue,
+  PriorityQueue,
+  Queue,
+  SimpleQueue,
+} from './queue.ts';
+export { idle, sleep } from './sleep.ts';
+export { Timeout, type TimeoutException } from './timeout.ts';
+export {
+  IWait,
+  iwait,
+  type JoinallOptions,
+  joinall,
+  killall,
+  run,
+  until,
+  type Waitable,
+  type WaitOptions,
+  wait,
+  withTimeout,
+} from './wait.ts';

@@ -1,0 +1,133 @@
+/**
+ * `Linkable`: the link list that Greenlet, Event, AsyncResult and Semaphore share (gevent's
+ * `AbstractLinkable`). Layer: core/internal.
+ *
+ * A link is either a waiting op (`LinkWaiter`: a parked greenlet, woken at once without a
+ * switch) or a callback, run once in hub context with the source as its argument, in
+ * registration order. An error in one callback is reported and does not stop the others; an
+ * `unlink` made before a queued callback ran stops it.
+ */
+
+import { getHub } from '../hub.ts';
+
+const hub = getHub();
+
+/** A parked op waiting on a Linkable. */
+export interface LinkWaiter {
+  linkReady(source: unknown): void;
+}
+
+export type LinkCallback<S> = (source: S) => void;
+
+type Link = LinkWaiter | LinkCallback<any> | null;
+
+/** Calls a callback that was queued by a notification, unless it was unlinked meanwhile. */
+function runQueuedLink(pair: [Linkable, LinkCallback<any>]): void {
+  const [source, cb] = pair;
+  const firing = source._firing;
+  const i = firing === null ? -1 : firing.indexOf(cb);
+  if (i < 0) return;
+  firing!.splice(i, 1);
+  cb(source);
+}
+
+export abstract class Linkable {
+  /** @internal Registered links, in order; null entries are unlinked holes. */
+  _links: Link[] | null = null;
+  /** @internal Callbacks queued by a notification that have not run yet. */
+  _firing: LinkCallback<any>[] | null = null;
+
+  /** Whether waiting on this object would return at once. */
+  abstract ready(): boolean;
+
+  /**
+   * Registers `callback(this)` to run once, in the hub, when this object becomes ready (at the
+   * next turn if it already is).
+   */
+  rawlink(callback: LinkCallback<this>): void {
+    if (typeof callback !== 'function') {
+      throw new TypeError(`rawlink(callback): callback must be a function, got ${typeof callback}`);
+    }
+    if (this.ready()) this.queueLink(callback);
+    else (this._links ??= []).push(callback);
+  }
+
+  /** Removes a callback registered with `rawlink`; unknown callbacks are ignored. */
+  unlink(callback: LinkCallback<any> | null | undefined): void {
+    if (callback === null || callback === undefined) return;
+    const links = this._links;
+    if (links !== null) {
+      for (let i = 0; i < links.length; i++) {
+        const link = links[i];
+        if (link === callback || (link as { target?: unknown } | null)?.target === callback) {
+          links[i] = null;
+          return;
+        }
+      }
+    }
+    const firing = this._firing;
+    const i = firing === null ? -1 : firing.indexOf(callback);
+    if (i >= 0) firing!.splice(i, 1);
+  }
+
+  /** Removes every link. */
+  unlinkAll(): void {
+    this._links = null;
+    this._firing = null;
+  }
+
+  /** Number of registered links (for tests and statistics). */
+  linkCount(): number {
+    let n = this._firing?.length ?? 0;
+    for (const link of this._links ?? []) if (link !== null) n++;
+    return n;
+  }
+
+  /** @internal Adds a parked op. */
+  _addWaiter(waiter: LinkWaiter): void {
+    (this._links ??= []).push(waiter);
+  }
+
+  /** @internal Removes a parked op (cancelled or timed out). */
+  _removeWaiter(waiter: LinkWaiter): void {
+    const links = this._links;
+    if (links === null) return;
+    const i = links.lastIndexOf(waiter);
+    if (i >= 0) links[i] = null;
+  }
+
+  /**
+   * @internal Notifies every current link once and forgets them. Waiters wake at once; callbacks
+   * run now when `inHub` (the caller is the hub itself), else are queued to run after the caller
+   * yields.
+   */
+  _notifyLinks(inHub: boolean): void {
+    const links = this._links;
+    if (links === null) return;
+    // The list stays in place while it is walked, so a callback may unlink a later one; links
+    // added meanwhile (the object became un-ready again) wait for the next notification.
+    const count = links.length;
+    for (let i = 0; i < count; i++) {
+      const link = links[i];
+      if (link === null || link === undefined) continue;
+      links[i] = null;
+      if (typeof link !== 'function') link.linkReady(this);
+      else if (inHub) this.callLink(link);
+      else this.queueLink(link);
+    }
+    if (this._links === links) this._links = links.length > count ? links.slice(count) : null;
+  }
+
+  private callLink(callback: LinkCallback<this>): void {
+    try {
+      callback(this);
+    } catch (error) {
+      hub.reportError(this, error);
+    }
+  }
+
+  private queueLink(callback: LinkCallback<this>): void {
+    (this._firing ??= []).push(callback);
+    hub.callback(runQueuedLink, [this, callback] as [Linkable, LinkCallback<any>]);
+  }
+}

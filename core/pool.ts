@@ -1,0 +1,420 @@
+/**
+ * Group (a set of greenlets managed together) and Pool (a Group with a size limit). Layer:
+ * primitives.
+ */
+
+import { PoolFull } from './errors.ts';
+import { Event } from './event.ts';
+import { type BodyResult, Greenlet, type Op } from './greenlet.ts';
+import { getHub } from './hub.ts';
+import { describeValue, validateFunction, validateTimeout } from './internal/validators.ts';
+import { DoneOp } from './internal/wait-op.ts';
+import { DummySemaphore, Semaphore } from './lock.ts';
+import { IWait, killall } from './wait.ts';
+
+const hub = getHub();
+type AnyFn = (...args: any[]) => unknown;
+
+/** Iterates a map's results by Op: `for (;;) { const r = yield* it.next(); if (r.done) break; }`. */
+export interface OpIterator<T> {
+  next(): Op<IteratorResult<T, undefined>>;
+}
+
+/**
+ * A set of greenlets: spawn into it, join or kill them together, map over items.
+ *
+ * @example
+ * const group = new Group();
+ * for (const url of urls) group.spawn(fetchPage, url);
+ * yield* group.join();
+ */
+export class Group {
+  /** The live greenlets, in the order they were added. */
+  readonly greenlets = new Set<Greenlet<any>>();
+  protected readonly emptyEvent = new Event();
+  private readonly onDeath = (g: Greenlet<any>) => this.discard(g);
+
+  constructor(greenlets?: Iterable<Greenlet<any>>) {
+    this.emptyEvent.set();
+    if (greenlets !== undefined) for (const g of greenlets) this.track(g);
+  }
+
+  /** Number of live greenlets. */
+  get size(): number {
+    return this.greenlets.size;
+  }
+
+  has(g: Greenlet<any>): boolean {
+    return this.greenlets.has(g);
+  }
+
+  /** Spawns `fn(...args)` into the group. */
+  spawn<F extends AnyFn>(
+    fn: F,
+    ...args: Parameters<F>
+  ): Greenlet<BodyResult<ReturnType<F>>> | Op<Greenlet<BodyResult<ReturnType<F>>>> {
+    validateFunction(fn, 'spawn(fn)');
+    const g = new Greenlet<BodyResult<ReturnType<F>>>(fn, ...args);
+    this.track(g);
+    g.start();
+    return g;
+  }
+
+  /** Adds a greenlet; it leaves the group when it dies. */
+  add(g: Greenlet<any>): void | Op<void> {
+    this.track(g);
+  }
+
+  /** Removes a greenlet (it keeps running). */
+  discard(g: Greenlet<any>): void {
+    if (!this.greenlets.delete(g)) return;
+    g.unlink(this.onDeath);
+    this.released();
+    if (this.greenlets.size === 0) this.emptyEvent.set();
+  }
+
+  /**
+   * Waits until the group is empty: true, or false if `timeout` expires. With `raiseError`, then
+   * raises the exception of the first greenlet (in the group's order) that failed.
+   */
+  *join(
+    options: { timeout?: number | null; raiseError?: boolean } = {},
+  ): Generator<unknown, boolean, unknown> {
+    const watched = options.raiseError ? [...this.greenlets] : [];
+    const empty = yield* this.emptyEvent.wait(validateTimeout(options.timeout));
+    for (const g of watched) if (g.dead && !g.successful()) throw g.exception;
+    return empty;
+  }
+
+  /**
+   * Kills every greenlet in the group. Acts at once; iterating waits until the group is empty
+   * (at most `timeout` seconds; greenlets that ignore the kill stay, without an error).
+   */
+  kill(options: { exception?: unknown; block?: boolean; timeout?: number | null } = {}): Op<void> {
+    const timeout = validateTimeout(options.timeout);
+    killall([...this.greenlets], { exception: options.exception, block: false });
+    if (options.block === false) return new DoneOp(undefined);
+    const empty = this.emptyEvent;
+    return (function* waitEmpty() {
+      yield* empty.wait(timeout);
+    })();
+  }
+
+  /** Kills one greenlet of the group. */
+  killone(
+    g: Greenlet<any>,
+    options: { exception?: unknown; block?: boolean; timeout?: number | null } = {},
+  ): Op<void> {
+    if (!this.greenlets.has(g)) return new DoneOp(undefined);
+    return g.kill(options.exception, options);
+  }
+
+  /** Runs `fn(...args)` in the group and returns its result (directly if already in the group). */
+  *apply<F extends AnyFn>(
+    fn: F,
+    args: Parameters<F> = [] as unknown as Parameters<F>,
+  ): Generator<unknown, BodyResult<ReturnType<F>>, unknown> {
+    validateFunction(fn, 'apply(fn)');
+    if (hub.current !== null && this.greenlets.has(hub.current as Greenlet<any>)) {
+      // Re-entrant: calling into a full pool from inside it would deadlock.
+      const out = fn(...args);
+      return (
+        isIterator(out) ? yield* iterable(out) : isThenableValue(out) ? yield out : out
+      ) as BodyResult<ReturnType<F>>;
+    }
+    const g = yield* this.spawnOp(fn, args);
+    return yield* g.get();
+  }
+
+  /**
+   * Starts `fn(...args)` without waiting for it; `callback(result)` runs when it succeeds.
+   * On a full Pool the work waits for a slot in a helper greenlet, so the caller never blocks.
+   */
+  applyAsync<F extends AnyFn>(
+    fn: F,
+    args: Parameters<F> = [] as unknown as Parameters<F>,
+    callback?: (result: BodyResult<ReturnType<F>>) => void,
+  ): Greenlet<BodyResult<ReturnType<F>>> {
+    validateFunction(fn, 'applyAsync(fn)');
+    if (callback !== undefined) validateFunction(callback, 'applyAsync(fn, args, callback)');
+    if (this.mustDeferSpawn()) {
+      const self = this;
+      const helper = new Greenlet<BodyResult<ReturnType<F>>>(function* applyLater() {
+        const result = yield* self.apply(fn, args);
+        callback?.(result);
+        return result;
+      });
+      helper.start();
+      return helper;
+    }
+    const g = new Greenlet<BodyResult<ReturnType<F>>>(fn, ...args);
+    this.track(g);
+    g.start();
+    if (callback !== undefined)
+      g.linkValue((done) => callback(done.value as BodyResult<ReturnType<F>>));
+    return g;
+  }
+
+  /** Runs `fn` over `items` concurrently; results in input order; raises the first error. */
+  *map<I, R>(fn: (item: I) => R, items: Iterable<I>): Generator<unknown, BodyResult<R>[], unknown> {
+    const it = this.imap(fn, items);
+    const out: BodyResult<R>[] = [];
+    for (;;) {
+      const r = yield* it.next();
+      if (r.done) return out;
+      out.push(r.value);
+    }
+  }
+
+  /** Like `map`, but iterated by Op, yielding results in input order as they are ready. */
+  imap<I, R>(
+    fn: (item: I) => R,
+    items: Iterable<I>,
+    options: { maxsize?: number } = {},
+  ): OpIterator<BodyResult<R>> {
+    return new MapIterator(this, fn, items, true, options.maxsize);
+  }
+
+  /** Like `imap`, but yields results in completion order. */
+  imapUnordered<I, R>(
+    fn: (item: I) => R,
+    items: Iterable<I>,
+    options: { maxsize?: number } = {},
+  ): OpIterator<BodyResult<R>> {
+    return new MapIterator(this, fn, items, false, options.maxsize);
+  }
+
+  toString(): string {
+    return `<${this.constructor.name} size=${this.size}>`;
+  }
+
+  /** @internal Spawns into the group, waiting for room in a Pool. */
+  *spawnOp<F extends AnyFn>(
+    fn: F,
+    args: unknown[],
+  ): Generator<unknown, Greenlet<BodyResult<ReturnType<F>>>, unknown> {
+    const out = this.spawn(fn, ...(args as Parameters<F>));
+    return out instanceof Greenlet ? out : yield* out;
+  }
+
+  protected track(g: Greenlet<any>): void {
+    if (!(g instanceof Greenlet))
+      throw new TypeError(`add(greenlet): expected a Greenlet, got ${describeValue(g)}`);
+    if (this.greenlets.has(g)) return;
+    this.greenlets.add(g);
+    this.emptyEvent.clear();
+    g.rawlink(this.onDeath);
+  }
+
+  /** Hook: a greenlet left (Pool frees its slot). */
+  protected released(): void {}
+
+  /** Hook: whether applyAsync must not spawn in the caller (a full Pool). */
+  protected mustDeferSpawn(): boolean {
+    return false;
+  }
+}
+
+/**
+ * A Group with at most `size` greenlets: `spawn` waits for a free slot (FIFO).
+ * `new Pool()` / `new Pool(null)` is unlimited; `new Pool(0)` is always full.
+ *
+ * @example
+ * const pool = new Pool(10);
+ * for (const host of hosts) yield* pool.spawn(resolve, host); // waits while 10 are running
+ * yield* pool.join();
+ */
+export class Pool extends Group {
+  /** The size limit (null: unlimited). */
+  readonly maxsize: number | null;
+  private readonly slots: Semaphore;
+
+  constructor(size?: number | null) {
+    super();
+    if (
+      size !== undefined &&
+      size !== null &&
+      (typeof size !== 'number' || !Number.isInteger(size))
+    ) {
+      throw new TypeError(
+        `Pool(size): size must be an integer or null, got ${describeValue(size)}`,
+      );
+    }
+    if (typeof size === 'number' && size < 0)
+      throw new RangeError(`Pool(size): size must be >= 0, got ${size}`);
+    this.maxsize = size ?? null;
+    this.slots = size === undefined || size === null ? new DummySemaphore() : new Semaphore(size);
+  }
+
+  /** Free slots (Infinity when unlimited). */
+  freeCount(): number {
+    return this.maxsize === null ? Number.POSITIVE_INFINITY : this.maxsize - this.size;
+  }
+
+  full(): boolean {
+    return this.freeCount() <= 0;
+  }
+
+  /** Waits until a slot is free (without taking it); returns the free count (0 on timeout). */
+  *waitAvailable(timeout?: number | null): Generator<unknown, number, unknown> {
+    if (this.maxsize === null) return Number.POSITIVE_INFINITY;
+    yield* this.slots.wait(validateTimeout(timeout));
+    return this.freeCount();
+  }
+
+  /**
+   * Spawns `fn(...args)` into the pool. Acts at once when a slot is free (the Op is already
+   * done); otherwise iterating the Op waits for a slot, then spawns.
+   */
+  override spawn<F extends AnyFn>(
+    fn: F,
+    ...args: Parameters<F>
+  ): Op<Greenlet<BodyResult<ReturnType<F>>>> {
+    validateFunction(fn, 'spawn(fn)');
+    const make = () => {
+      const g = new Greenlet<BodyResult<ReturnType<F>>>(fn, ...args);
+      this.trackWithSlot(g);
+      g.start();
+      return g;
+    };
+    if (this.slots.counter > 0 && this.slots.acquirers.size === 0) {
+      this.slots.acquire(); // free: taken synchronously
+      return new DoneOp(make());
+    }
+    const slots = this.slots;
+    return (function* spawnWhenFree() {
+      yield* slots.acquire();
+      return make();
+    })();
+  }
+
+  /**
+   * Adds a greenlet, waiting for a slot; raises `PoolFull` when `blocking` is false or `timeout`
+   * expires first.
+   */
+  override add(
+    g: Greenlet<any>,
+    options: { blocking?: boolean; timeout?: number | null } = {},
+  ): Op<void> {
+    if (this.greenlets.has(g)) return new DoneOp(undefined);
+    const self = this;
+    const acquire = this.slots.acquire(options);
+    return (function* addWhenFree() {
+      if (!(yield* acquire)) throw new PoolFull();
+      self.trackWithSlot(g);
+    })();
+  }
+
+  /** Adds `g` (waiting for a slot like `add`) and starts it. */
+  *start(
+    g: Greenlet<any>,
+    options: { blocking?: boolean; timeout?: number | null } = {},
+  ): Generator<unknown, void, unknown> {
+    yield* this.add(g, options);
+    g.start();
+  }
+
+  protected override track(g: Greenlet<any>): void {
+    // A Group-level add (from the constructor) takes a slot without waiting.
+    this.slots.acquire({ blocking: false });
+    this.trackWithSlot(g);
+  }
+
+  private trackWithSlot(g: Greenlet<any>): void {
+    super.track(g);
+  }
+
+  protected override released(): void {
+    this.slots.release();
+  }
+
+  protected override mustDeferSpawn(): boolean {
+    return this.full() || this.slots.acquirers.size > 0;
+  }
+}
+
+/** Drives `imap`/`imapUnordered`: spawns one greenlet per item into the group. */
+class MapIterator<I, R> implements OpIterator<BodyResult<R>> {
+  private readonly source: Iterator<I>;
+  private readonly pending: Greenlet<BodyResult<R>>[] = [];
+  private sourceDone = false;
+  private readonly maxsize: number;
+
+  constructor(
+    private readonly group: Group,
+    private readonly fn: (item: I) => R,
+    items: Iterable<I>,
+    private readonly ordered: boolean,
+    maxsize?: number,
+  ) {
+    validateFunction(fn, 'imap(fn)');
+    if (
+      items === null ||
+      items === undefined ||
+      typeof (items as Iterable<I>)[Symbol.iterator] !== 'function'
+    ) {
+      throw new TypeError(
+        `imap(fn, items): items must be an iterable, got ${describeValue(items)}`,
+      );
+    }
+    this.source = items[Symbol.iterator]();
+    this.maxsize = maxsize ?? Number.POSITIVE_INFINITY;
+  }
+
+  next(): Op<IteratorResult<BodyResult<R>, undefined>> {
+    return this.nextOp();
+  }
+
+  private *nextOp(): Generator<unknown, IteratorResult<BodyResult<R>, undefined>, unknown> {
+    yield* this.fill();
+    if (this.pending.length === 0) return { done: true, value: undefined };
+    let g: Greenlet<BodyResult<R>>;
+    if (this.ordered) {
+      g = this.pending.shift()!;
+      yield* g.join();
+    } else {
+      using it = new IWait(this.pending, { count: 1 });
+      const r = yield* it.next();
+      g = r.value!;
+      this.pending.splice(this.pending.indexOf(g), 1);
+    }
+    return { done: false, value: yield* g.get() };
+  }
+
+  /** Spawns greenlets for the items not started yet (up to `maxsize` in flight). */
+  private *fill(): Generator<unknown, void, unknown> {
+    while (!this.sourceDone && this.pending.length < this.maxsize) {
+      const step = this.source.next();
+      if (step.done) {
+        this.sourceDone = true;
+        return;
+      }
+      const g = (yield* this.group.spawnOp(this.fn as AnyFn, [step.value])) as Greenlet<
+        BodyResult<R>
+      >;
+      this.pending.push(g);
+      // In a full pool, leave the rest for later calls rather than wait here for every slot.
+      if (this.group instanceof Pool && this.group.full()) return;
+    }
+  }
+}
+
+function isIterator(value: unknown): value is Iterator<unknown> {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as Iterator<unknown>).next === 'function'
+  );
+}
+
+function isThenableValue(value: unknown): value is PromiseLike<unknown> {
+  return (
+    value !== null &&
+    typeof value === 'object' &&
+    typeof (value as PromiseLike<unknown>).then === 'function'
+  );
+}
+
+function iterable<T>(it: Iterator<unknown, T, unknown>): Iterable<unknown, T, unknown> {
+  return { [Symbol.iterator]: () => it };
+}

@@ -1,0 +1,398 @@
+/**
+ * Queues: Queue (FIFO), LifoQueue, PriorityQueue, SimpleQueue, JoinableQueue, and Channel (a
+ * rendezvous). Layer: primitives.
+ *
+ * A put that finds a getter waiting hands the item straight to it (the queue is empty then);
+ * a get that frees a slot moves the first waiting putter's item in. So waiters are served in
+ * the order they came, and an item is never held by a greenlet that gave up waiting: a getter
+ * that timed out or was killed has left the list before any item could reach it.
+ */
+
+import { Empty, Full } from './errors.ts';
+import { Event } from './event.ts';
+import type { Op } from './greenlet.ts';
+import { validateTimeout } from './internal/validators.ts';
+import { DONE, MUST_WAIT, WaitOp } from './internal/wait-op.ts';
+import { WaiterList } from './internal/waiter-list.ts';
+
+export interface BlockOptions {
+  /** Wait when the queue is full/empty (default true); false raises Full/Empty at once. */
+  block?: boolean;
+  /** Seconds to wait before raising Full/Empty; undefined/null waits forever. */
+  timeout?: number | null;
+}
+
+function normalizeMaxsize(maxsize: unknown): number | null {
+  if (maxsize === undefined || maxsize === null) return null;
+  if (typeof maxsize !== 'number' || !Number.isInteger(maxsize)) {
+    throw new TypeError(
+      `Queue(maxsize): maxsize must be an integer or null, got ${typeof maxsize}`,
+    );
+  }
+  if (maxsize === 0) {
+    process.emitWarning(
+      'Queue(0) now equivalent to Queue(null); if you want a channel, use Channel',
+      'DeprecationWarning',
+    );
+    return null;
+  }
+  return maxsize < 0 ? null : maxsize;
+}
+
+/**
+ * A FIFO queue. `maxsize` undefined/null (or <= 0) means unbounded.
+ *
+ * @example
+ * const q = new Queue<number>(10);
+ * spawn(function* () { for (let i = 0; i < 3; i++) yield* q.put(i); });
+ * const first = yield* q.get(); // 0
+ */
+export class Queue<T> {
+  readonly maxsize: number | null;
+  /** @internal */ readonly getters = new WaiterList<GetOp<T>>();
+  /** @internal */ readonly putters = new WaiterList<PutOp<T>>();
+  /** @internal */ readonly peekers = new WaiterList<GetOp<T>>();
+
+  constructor(maxsize?: number | null, items?: Iterable<T>) {
+    this.maxsize = normalizeMaxsize(maxsize);
+    this._init();
+    if (items !== undefined) for (const item of items) this._put(item);
+  }
+
+  /** Number of items in the queue. */
+  qsize(): number {
+    return this._qsize();
+  }
+
+  /** Same as `qsize()`. */
+  get length(): number {
+    return this._qsize();
+  }
+
+  empty(): boolean {
+    return this._qsize() === 0;
+  }
+
+  full(): boolean {
+    return this.maxsize !== null && this._qsize() >= this.maxsize;
+  }
+
+  /**
+   * Puts `item`, waiting while the queue is full. Acts at once when there is room (the returned
+   * Op is already done); otherwise iterating the Op waits for room, raising `Full` when
+   * `block` is false or `timeout` expires.
+   */
+  put(item: T, options?: BlockOptions): Op<void> {
+    if (this.tryPut(item)) return DONE;
+    const block = options?.block ?? true;
+    const timeout = validateTimeout(options?.timeout);
+    if (!block || timeout === 0) throw new Full();
+    return new PutOp(this, item, timeout);
+  }
+
+  /** Puts `item` or raises `Full`. Works from the hub too (in callbacks). */
+  putNowait(item: T): void {
+    if (!this.tryPut(item)) throw new Full();
+  }
+
+  /** Removes and returns the first item, waiting while the queue is empty. */
+  get(options?: BlockOptions): Op<T> {
+    return new GetOp(this, options?.block ?? true, validateTimeout(options?.timeout), false);
+  }
+
+  /** Removes and returns the first item or raises `Empty`. */
+  getNowait(): T {
+    if (this._qsize() === 0) {
+      const putter = this.putters.shift();
+      if (putter === undefined) throw new Empty();
+      return putter.takeItem();
+    }
+    return this.take();
+  }
+
+  /** Returns the first item without removing it, waiting while the queue is empty. */
+  peek(options?: BlockOptions): Op<T> {
+    return new GetOp(this, options?.block ?? true, validateTimeout(options?.timeout), true);
+  }
+
+  /** The first item without removing it, or raises `Empty`. */
+  peekNowait(): T {
+    if (this._qsize() === 0) throw new Empty();
+    return this._peek();
+  }
+
+  toString(): string {
+    const bound = this.maxsize === null ? '' : ` maxsize=${this.maxsize}`;
+    return `<${this.constructor.name}${bound} qsize=${this._qsize()} getters=${this.getters.size} putters=${this.putters.size}>`;
+  }
+
+  /** @internal Puts at once if possible: to a waiting getter, or into the queue. */
+  tryPut(item: T): boolean {
+    if (this.peekers.size > 0) for (const peeker of this.peekers.drain()) peeker.wakeWith(item);
+    const getter = this.getters.shift();
+    if (getter !== undefined) {
+      this._onPut(item);
+      getter.wakeWith(item);
+      return true;
+    }
+    if (this.full()) return false;
+    this._onPut(item);
+    this._put(item);
+    return true;
+  }
+
+  /** @internal Takes the first item and lets the first waiting putter in. */
+  take(): T {
+    const item = this._get();
+    const putter = this.putters.shift();
+    if (putter !== undefined) this._put(putter.takeItem());
+    return item;
+  }
+
+  // Storage, overridden by LifoQueue and PriorityQueue.
+  protected _init(): void {
+    this.items = [];
+    this.head = 0;
+  }
+  protected items: T[] = [];
+  protected head = 0;
+  protected _qsize(): number {
+    return this.items.length - this.head;
+  }
+  protected _put(item: T): void {
+    this.items.push(item);
+  }
+  protected _get(): T {
+    const items = this.items;
+    const item = items[this.head]!;
+    items[this.head++] = undefined as T;
+    if (this.head === items.length) {
+      items.length = 0;
+      this.head = 0;
+    } else if (this.head > 1024 && this.head * 2 > items.length) {
+      this.items = items.slice(this.head);
+      this.head = 0;
+    }
+    return item;
+  }
+  protected _peek(): T {
+    return this.items[this.head]!;
+  }
+  /** Hook for JoinableQueue: an item entered the queue (or went straight to a getter). */
+  protected _onPut(_item: T): void {}
+}
+
+/** @internal A greenlet waiting to get (or peek at) an item. */
+export class GetOp<T> extends WaitOp<T> {
+  constructor(
+    private readonly queue: Queue<T>,
+    private readonly block: boolean,
+    timeout: number | null | undefined,
+    private readonly peekOnly: boolean,
+  ) {
+    super();
+    this.timeoutSeconds = timeout;
+  }
+  protected tryNow(): T | typeof MUST_WAIT {
+    const queue = this.queue;
+    if (queue.qsize() > 0) return this.peekOnly ? queue.peekNowait() : queue.take();
+    const putter = queue.putters.shift();
+    if (putter !== undefined) return putter.takeItem(); // a Channel: take straight from a putter
+    if (!this.block || this.timeoutSeconds === 0) throw new Empty();
+    return MUST_WAIT;
+  }
+  protected enlist(): void {
+    (this.peekOnly ? this.queue.peekers : this.queue.getters).push(this);
+  }
+  protected delist(): void {
+    (this.peekOnly ? this.queue.peekers : this.queue.getters).remove(this);
+  }
+  protected override onTimeout(): void {
+    this.raiseWith(new Empty());
+  }
+  protected describe(): string {
+    return String(this.queue);
+  }
+}
+
+/** @internal A greenlet waiting to put an item. */
+export class PutOp<T> extends WaitOp<void> {
+  private taken = false;
+  constructor(
+    private readonly queue: Queue<T>,
+    private readonly item: T,
+    timeout: number | null | undefined,
+  ) {
+    super();
+    this.timeoutSeconds = timeout;
+  }
+  /** Called by a getter: the item leaves this putter, which wakes. */
+  takeItem(): T {
+    this.taken = true;
+    this.wakeWith(undefined);
+    return this.item;
+  }
+  protected tryNow(): void | typeof MUST_WAIT {
+    return this.queue.tryPut(this.item) ? undefined : MUST_WAIT;
+  }
+  protected enlist(): void {
+    this.queue.putters.push(this);
+  }
+  protected delist(): void {
+    if (!this.taken) this.queue.putters.remove(this);
+  }
+  protected override onTimeout(): void {
+    this.raiseWith(new Full());
+  }
+  protected describe(): string {
+    return String(this.queue);
+  }
+}
+
+/** A last-in, first-out queue. */
+export class LifoQueue<T> extends Queue<T> {
+  protected override _get(): T {
+    return this.items.pop()!;
+  }
+  protected override _peek(): T {
+    return this.items[this.items.length - 1]!;
+  }
+}
+
+export type Compare<T> = (a: T, b: T) => number;
+
+const naturalOrder = <T>(a: T, b: T): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/** A queue that returns the smallest item first (by `compare`, default `<`). A binary heap. */
+export class PriorityQueue<T> extends Queue<T> {
+  private compare: Compare<T>;
+
+  constructor(maxsize?: number | null, compare: Compare<T> = naturalOrder, items?: Iterable<T>) {
+    super(maxsize);
+    if (typeof compare !== 'function') {
+      throw new TypeError('PriorityQueue(maxsize, compare): compare must be a function');
+    }
+    this.compare = compare;
+    if (items !== undefined) for (const item of items) this._put(item);
+  }
+
+  protected override _put(item: T): void {
+    const heap = this.items;
+    const compare = this.compare ?? naturalOrder;
+    let i = heap.length;
+    heap.push(item);
+    while (i > 0) {
+      const parent = (i - 1) >> 1;
+      if (compare(heap[parent]!, item) <= 0) break;
+      heap[i] = heap[parent]!;
+      i = parent;
+    }
+    heap[i] = item;
+  }
+
+  protected override _get(): T {
+    const heap = this.items;
+    const top = heap[0]!;
+    const last = heap.pop()!;
+    const n = heap.length;
+    if (n > 0) {
+      let i = 0;
+      for (;;) {
+        let child = 2 * i + 1;
+        if (child >= n) break;
+        if (child + 1 < n && this.compare(heap[child + 1]!, heap[child]!) < 0) child++;
+        if (this.compare(heap[child]!, last) >= 0) break;
+        heap[i] = heap[child]!;
+        i = child;
+      }
+      heap[i] = last;
+    }
+    return top;
+  }
+
+  protected override _peek(): T {
+    return this.items[0]!;
+  }
+}
+
+/** An unbounded FIFO queue (gevent's SimpleQueue). */
+export class SimpleQueue<T> extends Queue<T> {
+  constructor(items?: Iterable<T>) {
+    super(null, items);
+  }
+}
+
+/**
+ * A queue that counts unfinished tasks: every put adds one, `taskDone()` removes one, and
+ * `join()` waits until the count is zero.
+ *
+ * @example
+ * const q = new JoinableQueue<string>();
+ * spawn(function* () { for (;;) { const job = yield* q.get(); work(job); q.taskDone(); } });
+ * q.putNowait('a'); yield* q.join();
+ */
+export class JoinableQueue<T> extends Queue<T> {
+  private unfinished = 0;
+  private readonly done = new Event();
+
+  constructor(maxsize?: number | null, items?: Iterable<T>) {
+    super(maxsize);
+    this.done.set();
+    if (items !== undefined) for (const item of items) this.putNowait(item);
+  }
+
+  get unfinishedTasks(): number {
+    return this.unfinished;
+  }
+
+  /** Marks one item as processed. Raises RangeError when called more often than items were put. */
+  taskDone(): void {
+    if (this.unfinished <= 0) throw new RangeError('taskDone() called too many times');
+    if (--this.unfinished === 0) this.done.set();
+  }
+
+  /** Waits until every item put has been marked done; false if `timeout` expires first. */
+  join(timeout?: number | null): Op<boolean> {
+    return this.done.wait(timeout);
+  }
+
+  protected override _onPut(): void {
+    if (this.unfinished++ === 0) this.done.clear();
+  }
+}
+
+/**
+ * A rendezvous: `put` waits until a getter takes the item. Holds nothing itself.
+ *
+ * @example
+ * const ch = new Channel<string>();
+ * spawn(function* () { yield* ch.put('hello'); console.log('taken'); });
+ * yield* ch.get(); // 'hello'
+ */
+export class Channel<T> extends Queue<T> {
+  constructor(maxsize = 1) {
+    if (maxsize !== 1)
+      throw new RangeError(`Channel(maxsize): only maxsize 1 is supported, got ${maxsize}`);
+    super(null);
+  }
+
+  override qsize(): number {
+    return 0;
+  }
+
+  override empty(): boolean {
+    return true;
+  }
+
+  override full(): boolean {
+    return true;
+  }
+
+  /** @internal A Channel holds nothing: an item goes to a waiting getter or nowhere. */
+  override tryPut(item: T): boolean {
+    const getter = this.getters.shift();
+    if (getter === undefined) return false;
+    getter.wakeWith(item);
+    return true;
+  }
+}
