@@ -3,7 +3,7 @@
  * and a leak check (no queued steps, live timers or run() roots left behind).
  */
 
-import { suite, type Test } from 'uvu';
+import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { getHub, run } from '../../core/index.ts';
 
@@ -57,17 +57,22 @@ async function settle(): Promise<void> {
 
 type Body = () => Generator<unknown, unknown, unknown>;
 
+export interface GreenletTest {
+  (title: string, body: Body): void;
+  only(title: string, body: Body): void;
+  skip(title: string, body?: Body): void;
+  run(): void;
+}
+
 /** A uvu suite whose tests are greenlet bodies: `test('name', function* () { ... })`. */
-export function greenletSuite(name: string): Test & { run(): void } {
+export function greenletSuite(name: string): GreenletTest {
   const s = suite(name);
-  const wrapped = ((title: string, body: Body) =>
-    s(title, () => runChecked(body).then(() => undefined))) as Test;
-  Object.assign(wrapped, s);
-  wrapped.only = (title: string, body: Body) =>
-    s.only(title, () => runChecked(body).then(() => undefined));
-  wrapped.skip = s.skip;
-  wrapped.run = s.run;
-  return wrapped as Test & { run(): void };
+  const asTest = (body: Body) => () => runChecked(body).then(() => undefined);
+  const test = ((title: string, body: Body) => s(title, asTest(body))) as GreenletTest;
+  test.only = (title, body) => s.only(title, asTest(body));
+  test.skip = (title) => s.skip(title);
+  test.run = () => s.run();
+  return test;
 }
 
 /** Elapsed seconds since `start` (a performance.now() reading). */
