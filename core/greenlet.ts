@@ -369,7 +369,6 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
   private die(value: unknown, error: unknown, failed: boolean, inHub: boolean): void {
     this._state = DEAD;
     this._it = null;
-    this._args = NO_ARGS;
     this._park = null;
     if (this._extra !== null) this._extra.locals = undefined;
     if (failed && !(error instanceof GreenletExit)) {
@@ -380,6 +379,7 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
       this._value = (failed ? error : value) as T;
       if (hub.roots.size > 0) hub.roots.delete(this);
     }
+    this._args = NO_ARGS; // after the report, which shows them
     this._notifyLinks(inHub);
   }
 

@@ -1,0 +1,46 @@
+/**
+ * Smoke test: every runnable example exits by itself with status 0 and prints what it shows.
+ */
+import { execFile } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { suite } from 'uvu';
+import * as assert from 'uvu/assert';
+
+const run = promisify(execFile);
+const dir = join(import.meta.dirname, '..', 'examples');
+
+/** What each example must print (a line fragment of its stdout). */
+const expected: Record<string, RegExp> = {
+  'concurrent_jobs.ts': /3 of 4 finished within the 2 s timeout/,
+  'failing_greenlet.ts': /get\(\) re-raised: TypeError/,
+  'greenlet_subclass.ts': /Ticker\("tick"\) finished with 3/,
+  'kill_custom_exception.ts': /worker dead: true, exception: Shutdown/,
+  'timeout.ts': /raised Empty/,
+};
+
+const test = suite('examples');
+const files = readdirSync(dir).filter(
+  (name) => name.endsWith('.ts') && name !== 'showcase.ts' && !name.startsWith('_'),
+);
+
+test('every example has an expectation', () => {
+  assert.equal(
+    files.filter((name) => !(name in expected)),
+    [],
+  );
+});
+
+for (const name of files) {
+  test(`examples/${name} runs and exits cleanly`, async () => {
+    const { stdout } = await run(process.execPath, ['--import', 'tsx', join(dir, name)], {
+      timeout: 60_000,
+      env: { ...process.env, FORCE_COLOR: '0' },
+    });
+    const pattern = expected[name];
+    assert.ok(pattern?.test(stdout), `unexpected output of ${name}:\n${stdout}`);
+  });
+}
+
+test.run();
