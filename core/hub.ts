@@ -59,8 +59,11 @@ export class Hub {
   /** Prints an error nobody caught (a failed greenlet, a failing link). Replace to redirect. */
   handleError: ErrorHandler = printError;
 
+  // Slots are reused in place (head/tail) rather than truncated: setting `array.length` is a
+  // slow runtime call in V8, and the queue empties at the end of nearly every drain.
   private queue: unknown[] = [];
   private head = 0;
+  private tail = 0;
   private drainScheduled = false;
   private draining = false;
   private idleWaiters: Array<() => void> = [];
@@ -115,7 +118,7 @@ export class Hub {
 
   /** Number of entries waiting in the run queue. */
   get pendingCount(): number {
-    return (this.queue.length - this.head) / 3;
+    return (this.tail - this.head) / 3;
   }
 
   /**
@@ -167,7 +170,12 @@ export class Hub {
   }
 
   private push(target: unknown, value: unknown, mode: number): void {
-    this.queue.push(target, value, mode);
+    const queue = this.queue;
+    const tail = this.tail;
+    queue[tail] = target;
+    queue[tail + 1] = value;
+    queue[tail + 2] = mode;
+    this.tail = tail + 3;
     if (!this.drainScheduled && !this.draining) {
       this.drainScheduled = true;
       queueMicrotask(this.drainFn);
@@ -181,30 +189,35 @@ export class Hub {
     const deadline = performance.now() + this.switchIntervalMs;
     let i = this.head;
     let steps = 0;
-    while (i < queue.length) {
+    while (i < this.tail) {
       const target = queue[i];
       const value = queue[i + 1];
       const mode = queue[i + 2] as number;
       queue[i] = queue[i + 1] = undefined;
       i += 3;
+      this.head = i;
       if (mode === CALL) this.runCallback(target as (arg: unknown) => void, value);
       else (target as Runnable)._resume(value, mode);
       if ((++steps & 63) === 0 && performance.now() > deadline) break;
     }
     this.switches += steps;
     this.draining = false;
-    if (i < queue.length) {
-      this.head = i;
-      if (i > 49152) {
-        queue.splice(0, i);
-        this.head = 0;
-      }
+    if (i < this.tail) {
+      if (i > 49152) this.compact();
       this.drainScheduled = true;
       setImmediate(this.drainFn);
     } else {
-      queue.length = 0;
-      this.head = 0;
+      this.head = this.tail = 0;
+      // Give memory back after a burst, but rarely (truncating is slow).
+      if (queue.length > 49152) this.queue = [];
     }
+  }
+
+  /** Moves the live entries to the front after a long partial drain. */
+  private compact(): void {
+    this.queue = this.queue.slice(this.head, this.tail);
+    this.tail -= this.head;
+    this.head = 0;
   }
 
   private runCallback(fn: (arg: unknown) => void, arg: unknown): void {
