@@ -7,7 +7,7 @@
  */
 
 import { GreenletExit } from './errors.ts';
-import { getHub, KILL, NEXT, type Park, type Runnable } from './hub.ts';
+import { getHub, KILL, NEXT, type Park, type Runnable, YIELDED } from './hub.ts';
 import { Linkable, type LinkCallback, type LinkWaiter } from './internal/linkable.ts';
 import type { TimerEntry } from './internal/timer-heap.ts';
 import { validateFunction, validateSeconds, validateTimeout } from './internal/validators.ts';
@@ -42,6 +42,8 @@ interface Extra {
   promise?: Promise<unknown>;
   abort?: AbortController;
   locals?: WeakMap<object, Record<PropertyKey, unknown>> | undefined;
+  /** Kills that arrived while a wake was queued: thrown at the next switch point. */
+  pendingKills?: unknown[] | undefined;
 }
 
 export type GreenletLinkTarget<T> =
@@ -208,7 +210,7 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
       this.die(undefined, thrown, true, hub.current === null);
     } else if (this._state === RUNNING) {
       if (hub.current === this) throw thrown;
-      this._extra?.abort?.abort(thrown);
+      this.abortSignal(thrown);
       hub.throwInto(this, thrown);
     }
     return options.block === false ? DONE : new JoinOp(this, timeout);
@@ -296,8 +298,9 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
     if (this._state === DEAD) return;
     if (mode === KILL) {
       if (this._wakeQueued) {
-        // A wake is still queued: deliver it first, so what it carries is not lost.
-        hub.requeueKill(this, value);
+        // A wake is still queued: it runs first, so what it carries is not lost; the kill is
+        // thrown at the switch point that follows it (see deliverPendingKill).
+        (this.extra().pendingKills ??= []).push(value);
         return;
       }
       if (value instanceof Timeout) {
@@ -309,8 +312,12 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
         park.cancelWait();
         this._park = null;
       }
-    } else {
+    } else if (this._wakeQueued) {
       this._wakeQueued = false;
+    } else if (this._park === YIELDED) {
+      this._park = null;
+    } else {
+      return; // the turn of a sleep(0) that a kill has since replaced
     }
     hub.current = this;
     let step: IteratorResult<unknown, unknown>;
@@ -340,14 +347,27 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
       return;
     }
     hub.current = null;
-    if (step.done) this.die(step.value, undefined, false, true);
-    else if (this._park === null && !this._wakeQueued) this.parkOnYielded(step.value);
+    if (step.done) {
+      this.die(step.value, undefined, false, true);
+      return;
+    }
+    if (this._park === null && !this._wakeQueued) this.parkOnYielded(step.value);
+    if (this._extra?.pendingKills !== undefined) this.deliverPendingKill();
+  }
+
+  /** Throws the oldest kill that waited for a queued wake, now that the greenlet parked again. */
+  private deliverPendingKill(): void {
+    const extra = this._extra!;
+    const kills = extra.pendingKills!;
+    const exception = kills.shift();
+    if (kills.length === 0) extra.pendingKills = undefined;
+    hub.throwInto(this, exception);
   }
 
   /** A bare `yield promise` waits for it; a bare `yield` is `sleep(0)`. */
   private parkOnYielded(yielded: unknown): void {
     if (yielded === undefined) {
-      hub.wake(this, undefined);
+      hub.yieldTurn(this);
     } else if (isThenable(yielded)) {
       this._park = new PromisePark(this, yielded, false);
     } else {
@@ -383,6 +403,13 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
     this._notifyLinks(inHub);
   }
 
+  /** Aborts `signal` with the kill's exception: the way an async body learns of a kill. */
+  private abortSignal(reason: unknown): void {
+    const asyncBody = this._park instanceof PromisePark && this._park.isBody;
+    if (this._extra?.abort === undefined && !asyncBody) return;
+    (this.extra().abort ??= new AbortController()).abort(reason);
+  }
+
   private cancelStart(): void {
     const timer = this._extra?.startTimer;
     if (timer !== undefined) hub.timers.cancel(timer);
@@ -399,7 +426,7 @@ class PromisePark implements Park {
   constructor(
     private readonly g: Greenlet<any>,
     promise: PromiseLike<unknown>,
-    private readonly isBody: boolean,
+    readonly isBody: boolean,
   ) {
     promise.then(
       (value) => this.live && hub.wake(g, value),

@@ -12,8 +12,9 @@
  * - NEXT: resume greenlet `target` with `value` (a wake from whatever it waits on);
  * - RAISE: resume it by throwing `value` at its switch point (an error from what it waits on);
  * - KILL: an asynchronous exception (kill, Timeout) — delivered at the greenlet's *current* switch
- *   point, after any wake already queued for it, so a wake's payload (a queue item, a permit) is
- *   never lost to a kill;
+ *   point. If a wake is already queued for the greenlet, the kill waits until that wake has run
+ *   and is thrown at the very next switch point, so a wake's payload (a queue item, a permit)
+ *   is never lost to a kill;
  * - CALL: run `target(value)` in hub context.
  */
 
@@ -26,6 +27,15 @@ export const NEXT = 0;
 export const RAISE = 1;
 export const KILL = 2;
 export const CALL = 3;
+
+/**
+ * The park of a greenlet that yielded its turn (`sleep(0)`, a bare `yield`): it waits for its
+ * own NEXT entry, which a kill makes stale (see Greenlet._resume).
+ */
+export const YIELDED: Park = {
+  cancelWait() {},
+  describeWait: () => 'its turn (sleep(0))',
+};
 
 /** What a parked greenlet waits on: the hub cancels it when an exception is thrown in. */
 export interface Park {
@@ -105,9 +115,10 @@ export class Hub {
     this.push(fn, arg, CALL);
   }
 
-  /** Queues a KILL entry again behind the wakes ahead of it (see the header). */
-  requeueKill(g: Runnable, exception: unknown): void {
-    this.push(g, exception, KILL);
+  /** Sends the current greenlet to the back of the run queue (`sleep(0)`). */
+  yieldTurn(g: Runnable): void {
+    g._park = YIELDED;
+    this.push(g, undefined, NEXT);
   }
 
   /** Queues a fresh greenlet's first step. */
@@ -238,18 +249,26 @@ export class Hub {
   }
 
   private onLoopEmpty(): void {
+    let delivered = false;
     if (this.idleWaiters.length > 0) {
       const waiters = this.idleWaiters;
       this.idleWaiters = [];
       for (const fn of waiters) this.runCallback(fn as (arg: unknown) => void, undefined);
-      return;
+      delivered = true;
+    } else {
+      for (const root of this.roots) {
+        if (root._park === null || root.dead) continue;
+        this.throwInto(root, new LoopExit(describeDeadlock(this, root)));
+        delivered = true;
+      }
     }
-    for (const root of this.roots) {
-      if (root._park === null || root.dead) continue;
-      this.throwInto(root, new LoopExit(describeDeadlock(this, root)));
-    }
+    // Node exits after 'beforeExit' unless the loop has a handle again (microtasks do not count):
+    // one more turn lets a greenlet that blocks again get its LoopExit or join() result too.
+    if (delivered) setImmediate(noop);
   }
 }
+
+function noop(): void {}
 
 function describeDeadlock(hub: Hub, root: Runnable): string {
   const what = root._park?.describeWait?.() ?? 'something nothing can set';

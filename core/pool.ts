@@ -297,6 +297,11 @@ export class Pool extends Group {
     options: { blocking?: boolean; timeout?: number | null } = {},
   ): Op<void> {
     if (this.greenlets.has(g)) return new DoneOp(undefined);
+    if (this.slots.counter > 0 && this.slots.acquirers.size === 0) {
+      this.slots.acquire(); // a free slot: added at once, like Group.add
+      this.trackWithSlot(g);
+      return new DoneOp(undefined);
+    }
     const self = this;
     const acquire = this.slots.acquire(options);
     return (function* addWhenFree() {

@@ -145,7 +145,11 @@ export class Queue<T> {
   take(): T {
     const item = this._get();
     const putter = this.putters.shift();
-    if (putter !== undefined) this._put(putter.takeItem());
+    if (putter !== undefined) {
+      const moved = putter.takeItem();
+      this._onPut(moved);
+      this._put(moved);
+    }
     return item;
   }
 

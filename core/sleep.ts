@@ -34,7 +34,7 @@ class SleepOp implements Iterator<unknown, void, unknown>, TimerEntry, Park {
     const g = currentGreenlet(hub);
     if (this.seconds <= 0) {
       // sleep(0): to the back of the run queue, behind every greenlet that is ready now.
-      hub.wake(g, undefined);
+      hub.yieldTurn(g);
       return PARKED;
     }
     this.g = g;
