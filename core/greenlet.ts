@@ -35,6 +35,7 @@ const DEAD = 3;
 
 const NO_ARGS: unknown[] = [];
 let lastIdent = 0;
+let deaths = 0;
 
 /** Rarely used per-greenlet state, kept out of the object so a parked greenlet stays small. */
 interface Extra {
@@ -79,6 +80,8 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
   private _ident = 0;
   private _name: string | null = null;
   private _extra: Extra | null = null;
+  /** @internal Order of death among all greenlets (for completion-order results). */
+  _deathOrder = 0;
 
   constructor(fn?: AnyFn | null, ...args: unknown[]) {
     super();
@@ -388,6 +391,7 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
 
   private die(value: unknown, error: unknown, failed: boolean, inHub: boolean): void {
     this._state = DEAD;
+    this._deathOrder = ++deaths;
     this._it = null;
     this._park = null;
     if (this._extra !== null) this._extra.locals = undefined;

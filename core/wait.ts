@@ -218,9 +218,10 @@ export function* joinall<G extends Greenlet<any>>(
     (timeout === undefined || timeout === null) &&
     (count === undefined || count === null)
   ) {
-    // The common case: join each in turn. Usually one park in all, since they finish together.
+    // The common case: join each in turn (usually one park in all, since they finish
+    // together), then report them in completion order, as gevent does.
     for (const g of list) if (!g.dead) yield* g.join();
-    return list.slice();
+    return inDeathOrder(list);
   }
   using it = new IWait(list, { timeout, count });
   const done: G[] = [];
@@ -230,6 +231,15 @@ export function* joinall<G extends Greenlet<any>>(
     if (raiseError && !r.value.successful()) throw r.value.exception;
     done.push(r.value);
   }
+}
+
+function inDeathOrder<G extends Greenlet<any>>(list: G[]): G[] {
+  const out = list.slice();
+  for (let i = 1; i < out.length; i++) {
+    if (out[i]!._deathOrder < out[i - 1]!._deathOrder)
+      return out.sort((a, b) => a._deathOrder - b._deathOrder);
+  }
+  return out;
 }
 
 /**
