@@ -383,9 +383,12 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
     }
   }
 
-  /** A plain function finished at once; an async one returned a promise to wait for. */
+  /**
+   * A plain function finished at once; an async one returned a Promise to wait for. (Only a real
+   * Promise: a Greenlet or AsyncResult returned by a plain body is its value, as in gevent.)
+   */
   private afterPlainBody(out: unknown): void {
-    if (isThenable(out)) this._park = new PromisePark(this, out, true);
+    if (out instanceof Promise) this._park = new PromisePark(this, out, true);
     else this.die(out, undefined, false, true);
   }
 

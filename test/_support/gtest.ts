@@ -25,6 +25,7 @@ export async function runChecked<T>(body: () => Generator<unknown, T, unknown>):
   const previous = hub.handleError;
   hub.handleError = (context, error) => reported.push({ context, error });
   let watchdog: NodeJS.Timeout | undefined;
+  let outcome: { ok: true; value: T } | { ok: false; error: unknown };
   try {
     const timedOut = new Promise<never>((_, reject) => {
       watchdog = setTimeout(
@@ -33,21 +34,29 @@ export async function runChecked<T>(body: () => Generator<unknown, T, unknown>):
       );
       watchdog.unref();
     });
-    return await Promise.race([run(body), timedOut]);
-  } finally {
-    clearTimeout(watchdog);
-    await settle();
-    hub.handleError = previous;
-    const unexpected = takeErrors();
-    assert.equal(
-      unexpected.map((e) => String(e.error)),
-      [],
-      'greenlet errors nobody checked (use takeErrors())',
-    );
-    assert.is(hub.pendingCount, 0, 'steps left in the run queue');
-    assert.is(hub.timers.size, 0, 'timers left armed');
-    assert.is(hub.roots.size, 0, 'run() roots left');
+    outcome = { ok: true, value: await Promise.race([run(body), timedOut]) };
+  } catch (error) {
+    outcome = { ok: false, error };
   }
+  clearTimeout(watchdog);
+  await settle();
+  hub.handleError = previous;
+  // The test's own failure comes first; the leak checks only speak when the body passed.
+  if (!outcome.ok) throw outcome.error;
+  assertNothingLeft();
+  return outcome.value;
+}
+
+function assertNothingLeft(): void {
+  const unexpected = takeErrors();
+  assert.equal(
+    unexpected.map((e) => String(e.error)),
+    [],
+    'greenlet errors nobody checked (use takeErrors())',
+  );
+  assert.is(hub.pendingCount, 0, 'steps left in the run queue');
+  assert.is(hub.timers.size, 0, 'timers left armed');
+  assert.is(hub.roots.size, 0, 'run() roots left');
 }
 
 /** Lets queued steps and callbacks run. */
