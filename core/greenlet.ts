@@ -16,8 +16,17 @@ import { STALE, Timeout } from './timeout.ts';
 
 const hub = getHub();
 
-/** A blocking operation: iterate it with `yield*` inside a greenlet. */
-export interface Op<T> {
+/**
+ * A blocking operation: iterate it with `yield*` inside a greenlet. Every Op this library
+ * returns is an iterator (a generator object or a hand-written one), which is also how a plain
+ * body may return one: `spawn(() => queue.get())`. (Anything iterable works with `yield*`.)
+ */
+export interface Op<T> extends Iterator<unknown, T, unknown> {
+  [Symbol.iterator](): Iterator<unknown, T, unknown>;
+}
+
+/** Anything `yield*` accepts as an Op: an object whose `[Symbol.iterator]()` gives the steps. */
+export interface OpLike<T> {
   [Symbol.iterator](): Iterator<unknown, T, unknown>;
 }
 

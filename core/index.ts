@@ -33,6 +33,7 @@ export {
   getcurrent,
   kill,
   type Op,
+  type OpLike,
   spawn,
   spawnLater,
   spawnRaw,
@@ -47,7 +48,7 @@ export {
   RLock,
   Semaphore,
 } from './lock.ts';
-export { Group, type OpIterator, Pool } from './pool.ts';
+export { BaseGroup, Group, type OpIterator, Pool } from './pool.ts';
 export {
   type BlockOptions,
   Channel,

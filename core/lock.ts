@@ -257,11 +257,11 @@ export class DummySemaphore extends Semaphore {
   override ready(): boolean {
     return true;
   }
-  override acquire(): Op<boolean> {
+  override acquire(_options?: AcquireOptions): Op<boolean> {
     return ACQUIRED;
   }
   override release(): void {}
-  override wait(): Op<number> {
+  override wait(_timeout?: number | null): Op<number> {
     return new DoneOp(1);
   }
 }

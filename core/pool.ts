@@ -21,14 +21,10 @@ export interface OpIterator<T> {
 }
 
 /**
- * A set of greenlets: spawn into it, join or kill them together, map over items.
- *
- * @example
- * const group = new Group();
- * for (const url of urls) group.spawn(fetchPage, url);
- * yield* group.join();
+ * What Group and Pool share: a set of live greenlets to join, kill and map over. (Group's
+ * `spawn` returns the greenlet; Pool's returns an Op, since it may have to wait for a slot.)
  */
-export class Group {
+export abstract class BaseGroup {
   /** The live greenlets, in the order they were added. */
   readonly greenlets = new Set<Greenlet<any>>();
   protected readonly emptyEvent = new Event();
@@ -49,21 +45,16 @@ export class Group {
   }
 
   /** Spawns `fn(...args)` into the group. */
-  spawn<F extends AnyFn>(
+  abstract spawn<F extends AnyFn>(
     fn: F,
     ...args: Parameters<F>
-  ): Greenlet<BodyResult<ReturnType<F>>> | Op<Greenlet<BodyResult<ReturnType<F>>>> {
-    validateFunction(fn, 'spawn(fn)');
-    const g = new Greenlet<BodyResult<ReturnType<F>>>(fn, ...args);
-    this.track(g);
-    g.start();
-    return g;
-  }
+  ): Greenlet<BodyResult<ReturnType<F>>> | Op<Greenlet<BodyResult<ReturnType<F>>>>;
 
   /** Adds a greenlet; it leaves the group when it dies. */
-  add(g: Greenlet<any>): void | Op<void> {
-    this.track(g);
-  }
+  abstract add(
+    g: Greenlet<any>,
+    options?: { blocking?: boolean; timeout?: number | null },
+  ): void | Op<void>;
 
   /** Removes a greenlet (it keeps running). */
   discard(g: Greenlet<any>): void {
@@ -216,6 +207,33 @@ export class Group {
 }
 
 /**
+ * A set of greenlets: spawn into it, join or kill them together, map over items.
+ *
+ * @example
+ * const group = new Group();
+ * for (const url of urls) group.spawn(fetchPage, url);
+ * yield* group.join();
+ */
+export class Group extends BaseGroup {
+  /** Spawns `fn(...args)` into the group and returns the greenlet. */
+  override spawn<F extends AnyFn>(
+    fn: F,
+    ...args: Parameters<F>
+  ): Greenlet<BodyResult<ReturnType<F>>> {
+    validateFunction(fn, 'spawn(fn)');
+    const g = new Greenlet<BodyResult<ReturnType<F>>>(fn, ...args);
+    this.track(g);
+    g.start();
+    return g;
+  }
+
+  /** Adds a greenlet; it leaves the group when it dies. */
+  override add(g: Greenlet<any>): void {
+    this.track(g);
+  }
+}
+
+/**
  * A Group with at most `size` greenlets: `spawn` waits for a free slot (FIFO).
  * `new Pool()` / `new Pool(null)` is unlimited; `new Pool(0)` is always full.
  *
@@ -224,7 +242,7 @@ export class Group {
  * for (const host of hosts) yield* pool.spawn(resolve, host); // waits while 10 are running
  * yield* pool.join();
  */
-export class Pool extends Group {
+export class Pool extends BaseGroup {
   /** The size limit (null: unlimited). */
   readonly maxsize: number | null;
   private readonly slots: Semaphore;
@@ -346,7 +364,7 @@ class MapIterator<I, R> implements OpIterator<BodyResult<R>> {
   private readonly maxsize: number;
 
   constructor(
-    private readonly group: Group,
+    private readonly group: BaseGroup,
     private readonly fn: (item: I) => R,
     items: Iterable<I>,
     private readonly ordered: boolean,

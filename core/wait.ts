@@ -4,7 +4,7 @@
  */
 
 import { GreenletExit } from './errors.ts';
-import { Greenlet, type Op } from './greenlet.ts';
+import { Greenlet, type Op, type OpLike } from './greenlet.ts';
 import { getHub } from './hub.ts';
 import type { LinkCallback } from './internal/linkable.ts';
 import {
@@ -335,7 +335,7 @@ export function run<F extends (...args: any[]) => unknown>(
   fn: F,
   ...args: Parameters<F>
 ): Promise<import('./greenlet.ts').BodyResult<ReturnType<F>>>;
-export function run<T>(op: Op<T>): Promise<T>;
+export function run<T>(op: OpLike<T>): Promise<T>;
 export function run(fn: unknown, ...args: unknown[]): Promise<unknown> {
   let body: (...a: unknown[]) => unknown;
   if (typeof fn === 'function') body = fn as (...a: unknown[]) => unknown;

@@ -10,7 +10,7 @@ import {
   GreenletExit,
   getcurrent,
   getHub,
-  type Op,
+  type OpLike,
   sleep,
   spawn,
   spawnLater,
@@ -633,7 +633,7 @@ test('bad arguments raise TypeError/RangeError naming the argument', function* (
 });
 
 test('an Op is any object with [Symbol.iterator]: a hand-written one works with yield*', function* () {
-  const fortyTwo: Op<number> = {
+  const fortyTwo: OpLike<number> = {
     *[Symbol.iterator]() {
       yield* sleep(0);
       return 42;
