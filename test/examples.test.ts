@@ -18,6 +18,8 @@ const expected: Record<string, RegExp> = {
   'greenlet_subclass.ts': /Ticker\("tick"\) finished with 3/,
   'kill_custom_exception.ts': /worker dead: true, exception: Shutdown/,
   'timeout.ts': /raised Empty/,
+  'pipeline.ts': /streamed 11 lines through producer \| filter \| consumer/,
+  'processes.ts': /7 commands through a Pool of 3 in \d+ ms/,
 };
 
 const test = suite('examples');

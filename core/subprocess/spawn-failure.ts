@@ -1,0 +1,105 @@
+/**
+ * Why a spawn failed, found out synchronously so the Popen constructor can raise it (Python
+ * raises FileNotFoundError from the constructor; Node only emits 'error' on a later tick).
+ * Layer: os-facing (core/subprocess).
+ *
+ * Node tells at once *that* the spawn failed (the child has no pid) but not why. The reasons it
+ * defers are few (ENOENT, EACCES, EAGAIN, EMFILE, ENFILE), so the cause is found the way the
+ * exec would have failed: the working directory, then the program on PATH.
+ */
+
+import { accessSync, constants, statSync } from 'node:fs';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
+
+const ERRNO: Record<string, number> = {
+  ENOENT: -2,
+  EACCES: -13,
+  ENOTDIR: -20,
+  EAGAIN: -11,
+  EMFILE: -24,
+};
+
+/** An error in Node's shape for a failed spawn (code, errno, syscall, path, spawnargs). */
+export function spawnError(
+  code: string,
+  file: string,
+  args: readonly string[],
+  detail: string,
+  path = file,
+): NodeJS.ErrnoException & { spawnargs: string[] } {
+  return Object.assign(new Error(`spawn ${file} ${code}: ${detail}`), {
+    code,
+    errno: ERRNO[code],
+    syscall: `spawn ${file}`,
+    path,
+    spawnargs: args.slice(),
+  });
+}
+
+type Found = { ok: true } | { ok: false; code: 'ENOENT' | 'EACCES'; detail: string };
+
+/** Whether `file` names a program that can run, resolved the way exec resolves it. */
+export function findProgram(
+  file: string,
+  cwd: string | undefined,
+  env: NodeJS.ProcessEnv | undefined,
+): Found {
+  const base = cwd ?? process.cwd();
+  const candidates = file.includes('/')
+    ? [isAbsolute(file) ? file : resolve(base, file)]
+    : (env?.PATH ?? process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin')
+        .split(delimiter)
+        .map((dir) => join(dir === '' ? base : resolve(base, dir), file));
+  let blocked: string | null = null;
+  for (const candidate of candidates) {
+    const state = programState(candidate);
+    if (state === 'ok') return { ok: true };
+    if (state !== 'missing') blocked ??= `${candidate} ${state}`;
+  }
+  if (blocked !== null)
+    return { ok: false, code: 'EACCES', detail: `permission denied: ${blocked}` };
+  const where = file.includes('/') ? '' : ' on PATH';
+  return { ok: false, code: 'ENOENT', detail: `no such file or directory${where}` };
+}
+
+function programState(path: string): 'ok' | 'missing' | 'is a directory' | 'is not executable' {
+  try {
+    if (statSync(path).isDirectory()) return 'is a directory';
+    accessSync(path, constants.X_OK);
+    return 'ok';
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return code === 'ENOENT' || code === 'ENOTDIR' ? 'missing' : 'is not executable';
+  }
+}
+
+/** The error a working directory that cannot be entered gives, or null if it is fine. */
+export function checkCwd(file: string, args: readonly string[], cwd: string | undefined) {
+  if (cwd === undefined) return null;
+  try {
+    if (statSync(cwd).isDirectory()) return null;
+    return spawnError('ENOTDIR', file, args, `cwd ${JSON.stringify(cwd)} is not a directory`, cwd);
+  } catch {
+    return spawnError('ENOENT', file, args, `cwd ${JSON.stringify(cwd)} does not exist`, cwd);
+  }
+}
+
+/**
+ * The error for a spawn Node refused: a bad cwd, a missing or non-executable program, or else
+ * the system's process or file limits (`stdioMissing`: Node did not even make the pipes).
+ */
+export function diagnoseSpawnFailure(
+  file: string,
+  args: readonly string[],
+  cwd: string | undefined,
+  env: NodeJS.ProcessEnv | undefined,
+  stdioMissing: boolean,
+): NodeJS.ErrnoException {
+  const badCwd = checkCwd(file, args, cwd);
+  if (badCwd !== null) return badCwd;
+  const found = findProgram(file, cwd, env);
+  if (!found.ok) return spawnError(found.code, file, args, found.detail);
+  return stdioMissing
+    ? spawnError('EMFILE', file, args, 'too many open files')
+    : spawnError('EAGAIN', file, args, 'the system could not start another process');
+}
