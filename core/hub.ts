@@ -56,6 +56,22 @@ export interface Runnable {
 
 export type ErrorHandler = (context: unknown, error: unknown) => void;
 
+/**
+ * Services the hub hands out but cannot import (they live in higher layers): each registers a
+ * factory when its module loads, and the hub makes the instance on first use.
+ */
+type ServiceName = 'resolver' | 'threadpool';
+const serviceFactories = new Map<ServiceName, () => unknown>();
+const serviceModules: Record<ServiceName, string> = {
+  resolver: 'gevent-ts/resolver',
+  threadpool: 'gevent-ts/threadpool',
+};
+
+/** @internal Called by gevent-ts/resolver and gevent-ts/threadpool when they load. */
+export function registerHubService(name: ServiceName, factory: () => unknown): void {
+  serviceFactories.set(name, factory);
+}
+
 /** The per-process scheduler. Get it with `getHub()`. */
 export class Hub {
   /** The greenlet whose step is running, or null while the hub itself runs. */
@@ -174,6 +190,25 @@ export class Hub {
     };
     g._park = park;
     return (yield) as boolean;
+  }
+
+  /**
+   * The DNS resolver chosen by `GEVENT_RESOLVER` (see gevent-ts/resolver), available once that
+   * module (or gevent-ts/monkey) has been imported.
+   */
+  get resolver(): import('./resolver/base.ts').BaseResolver {
+    return this.service('resolver') as import('./resolver/base.ts').BaseResolver;
+  }
+
+  private service(name: ServiceName): unknown {
+    const factory = serviceFactories.get(name);
+    if (factory === undefined) {
+      throw new Error(
+        `getHub().${name} is provided by ${serviceModules[name]}: import it first ` +
+          `(the hub does not load higher layers itself)`,
+      );
+    }
+    return factory();
   }
 
   toString(): string {

@@ -15,7 +15,7 @@ const layers = [
   ['primitives', /^core\/(event|queue|lock|pool|local)\.ts$/],
   ['root-api', /^core\/index\.ts$/],
   ['native', /^native\//],
-  ['os-facing', /^core\/(io|resolver|subprocess)\/|^core\/(util|backdoor)\.ts$/],
+  ['os-facing', /^core\/(io|resolver|subprocess|pywsgi)\/|^core\/(util|backdoor)\.ts$/],
   ['threadpool', /^threadpool\//],
   ['monkey', /^core\/monkey\//],
 ];

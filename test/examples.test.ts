@@ -19,6 +19,8 @@ const expected: Record<string, RegExp> = {
   'kill_custom_exception.ts': /worker dead: true, exception: Shutdown/,
   'timeout.ts': /raised Empty/,
   'pipeline.ts': /streamed 11 lines through producer \| filter \| consumer/,
+  'concurrent_download.ts': /3 pages, 68714 bytes; dns.lookup was gevent-ts's: true/,
+  'dns_mass_resolve.ts': /1000\/1000 resolved, 0 failed/,
   'processes.ts': /7 commands through a Pool of 3 in \d+ ms/,
 };
 

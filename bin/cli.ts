@@ -1,0 +1,63 @@
+/**
+ * The `gevent-ts` command: `gevent-ts run script.js [args...]` runs a script with `patchAll()`
+ * applied and, when its default export is a generator function, runs that as the main greenlet
+ * with the script's arguments — the analogue of `python -m gevent.monkey script.py`.
+ * Layer: bin (uses monkey and the core's `run`).
+ */
+
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { run } from '../core/index.ts';
+import { patchAll } from '../core/monkey/index.ts';
+
+const USAGE = `usage: gevent-ts run <script> [args...]
+
+Runs <script> with gevent-ts's monkey patches applied (dns.lookup resolves through
+GEVENT_RESOLVER's resolver). If the script's default export is a generator function, it runs
+as the main greenlet, called with the arguments after the script.
+`;
+
+function isGeneratorFunction(value: unknown): value is (...args: unknown[]) => Generator {
+  return typeof value === 'function' && value.constructor?.name === 'GeneratorFunction';
+}
+
+/** Loads tsx's ESM hooks for a TypeScript script, when tsx is installed. */
+async function allowTypeScript(script: string): Promise<void> {
+  if (!/\.[cm]?tsx?$/.test(script)) return;
+  try {
+    const api: { register(): unknown } = await import('tsx/esm/api' as string);
+    api.register();
+  } catch {
+    // Without tsx, Node reports the import failure itself.
+  }
+}
+
+/**
+ * Runs the command line `argv` (without node and the bin path); resolves to the exit code.
+ *
+ * @example
+ * process.exitCode = await main(['run', 'server.js', '--port', '8080']);
+ */
+export async function main(argv: string[]): Promise<number> {
+  const [command, script, ...args] = argv;
+  if (command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (command !== 'run' || script === undefined) {
+    process.stderr.write(USAGE);
+    return 2;
+  }
+  const path = resolve(script);
+  if (!existsSync(path)) {
+    process.stderr.write(`gevent-ts: cannot find script ${JSON.stringify(script)}\n`);
+    return 2;
+  }
+  patchAll();
+  process.argv = [process.argv[0]!, path, ...args];
+  await allowTypeScript(path);
+  const module: { default?: unknown } = await import(pathToFileURL(path).href);
+  if (isGeneratorFunction(module.default)) await run(module.default, args);
+  return 0;
+}

@@ -1,0 +1,23 @@
+# Build recipe for the gevent-ts native DNS addon (node-gyp).
+# `npx node-gyp rebuild --directory native` builds native/build/Release/gevent_native.node.
+{
+  "targets": [
+    {
+      "target_name": "gevent_native",
+      "sources": ["src/addon.cc", "src/work-pool.cc", "src/dns-calls.cc"],
+      "include_dirs": ["<!(node -p \"require('node-addon-api').include_dir\")"],
+      "defines": ["NAPI_VERSION=8", "NODE_ADDON_API_DISABLE_CPP_EXCEPTIONS"],
+      "cflags": ["-fno-exceptions", "-Wall", "-Wextra"],
+      "cflags_cc": ["-fno-exceptions", "-std=c++17", "-Wall", "-Wextra"],
+      "conditions": [
+        ["OS=='mac'", {
+          "xcode_settings": {
+            "GCC_ENABLE_CPP_EXCEPTIONS": "NO",
+            "CLANG_CXX_LANGUAGE_STANDARD": "c++17",
+            "MACOSX_DEPLOYMENT_TARGET": "10.15"
+          }
+        }]
+      ]
+    }
+  ]
+}
