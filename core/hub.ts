@@ -23,6 +23,9 @@ import { BlockingSwitchOutError, LoopExit } from './errors.ts';
 import { type TimerEntry, TimerHeap } from './internal/timer-heap.ts';
 import { validateTimeout } from './internal/validators.ts';
 
+const INITIAL_CAPACITY = 1024;
+const SHRINK_ABOVE = 65536;
+
 export const NEXT = 0;
 export const RAISE = 1;
 export const KILL = 2;
@@ -85,11 +88,15 @@ export class Hub {
   /** Prints an error nobody caught (a failed greenlet, a failing link). Replace to redirect. */
   handleError: ErrorHandler = printError;
 
-  // Slots are reused in place (head/tail) rather than truncated: setting `array.length` is a
-  // slow runtime call in V8, and the queue empties at the end of nearly every drain.
-  private queue: unknown[] = [];
+  // The run queue is a ring of triples in three parallel arrays whose capacity is a power of
+  // two: pushing and draining never grow, copy or truncate an array (all slow in V8) except
+  // when the ring itself must double.
+  private targets: unknown[] = new Array(INITIAL_CAPACITY).fill(undefined);
+  private values: unknown[] = new Array(INITIAL_CAPACITY).fill(undefined);
+  private modes: Uint8Array = new Uint8Array(INITIAL_CAPACITY);
+  private mask = INITIAL_CAPACITY - 1;
   private head = 0;
-  private tail = 0;
+  private count = 0;
   private drainScheduled = false;
   private draining = false;
   private idleWaiters: Array<() => void> = [];
@@ -145,7 +152,7 @@ export class Hub {
 
   /** Number of entries waiting in the run queue. */
   get pendingCount(): number {
-    return (this.tail - this.head) / 3;
+    return this.count;
   }
 
   /**
@@ -216,12 +223,12 @@ export class Hub {
   }
 
   private push(target: unknown, value: unknown, mode: number): void {
-    const queue = this.queue;
-    const tail = this.tail;
-    queue[tail] = target;
-    queue[tail + 1] = value;
-    queue[tail + 2] = mode;
-    this.tail = tail + 3;
+    if (this.count > this.mask) this.grow();
+    const i = (this.head + this.count) & this.mask;
+    this.targets[i] = target;
+    this.values[i] = value;
+    this.modes[i] = mode;
+    this.count++;
     if (!this.drainScheduled && !this.draining) {
       this.drainScheduled = true;
       queueMicrotask(this.drainFn);
@@ -231,38 +238,54 @@ export class Hub {
   private drain(): void {
     this.drainScheduled = false;
     this.draining = true;
-    const queue = this.queue;
     const deadline = performance.now() + this.switchIntervalMs;
-    let i = this.head;
     let steps = 0;
-    while (i < this.tail) {
-      const target = queue[i];
-      const value = queue[i + 1];
-      const mode = queue[i + 2] as number;
-      queue[i] = queue[i + 1] = undefined;
-      i += 3;
-      this.head = i;
+    while (this.count > 0) {
+      const i = this.head;
+      const target = this.targets[i];
+      const value = this.values[i];
+      const mode = this.modes[i]!;
+      this.targets[i] = this.values[i] = undefined;
+      this.head = (i + 1) & this.mask;
+      this.count--;
       if (mode === CALL) this.runCallback(target as (arg: unknown) => void, value);
       else (target as Runnable)._resume(value, mode);
       if ((++steps & 63) === 0 && performance.now() > deadline) break;
     }
     this.switches += steps;
     this.draining = false;
-    if (i < this.tail) {
-      if (i > 49152) this.compact();
+    if (this.count > 0) {
       this.drainScheduled = true;
       setImmediate(this.drainFn);
-    } else {
-      this.head = this.tail = 0;
-      // Give memory back after a burst, but rarely (truncating is slow).
-      if (queue.length > 49152) this.queue = [];
+    } else if (this.mask >= SHRINK_ABOVE) {
+      this.shrink(); // a burst is over: give its memory back
     }
   }
 
-  /** Moves the live entries to the front after a long partial drain. */
-  private compact(): void {
-    this.queue = this.queue.slice(this.head, this.tail);
-    this.tail -= this.head;
+  private shrink(): void {
+    this.targets = new Array(INITIAL_CAPACITY).fill(undefined);
+    this.values = new Array(INITIAL_CAPACITY).fill(undefined);
+    this.modes = new Uint8Array(INITIAL_CAPACITY);
+    this.mask = INITIAL_CAPACITY - 1;
+    this.head = 0;
+  }
+
+  /** Doubles the ring, unrolling it so the oldest entry is at 0. */
+  private grow(): void {
+    const capacity = this.mask + 1;
+    const targets = new Array(capacity * 2).fill(undefined);
+    const values = new Array(capacity * 2).fill(undefined);
+    const modes = new Uint8Array(capacity * 2);
+    for (let k = 0; k < capacity; k++) {
+      const i = (this.head + k) & this.mask;
+      targets[k] = this.targets[i];
+      values[k] = this.values[i];
+      modes[k] = this.modes[i]!;
+    }
+    this.targets = targets;
+    this.values = values;
+    this.modes = modes;
+    this.mask = capacity * 2 - 1;
     this.head = 0;
   }
 
