@@ -207,6 +207,11 @@ export class Hub {
     return this.service('resolver') as import('./resolver/base.ts').BaseResolver;
   }
 
+  /** The default ThreadPool (`GEVENT_THREADPOOL_SIZE` threads), once gevent-ts/threadpool is imported. */
+  get threadpool(): import('../threadpool/pool.ts').ThreadPool {
+    return this.service('threadpool') as import('../threadpool/pool.ts').ThreadPool;
+  }
+
   private service(name: ServiceName): unknown {
     const factory = serviceFactories.get(name);
     if (factory === undefined) {

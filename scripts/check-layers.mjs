@@ -35,7 +35,8 @@ function sourceFiles(dir) {
   return out;
 }
 
-const importPattern = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s+['"](\.[^'"]+)['"]/g;
+// Type-only imports are erased at build time, so they cannot form a runtime cycle.
+const importPattern = /(?:^|\n)\s*(?:import|export)\s(?!type\s)[^;]*?from\s+['"](\.[^'"]+)['"]/g;
 const files = ['core', 'threadpool', 'native'].flatMap((dir) => {
   try {
     return sourceFiles(dir);

@@ -21,6 +21,8 @@ const expected: Record<string, RegExp> = {
   'pipeline.ts': /streamed 11 lines through producer \| filter \| consumer/,
   'concurrent_download.ts': /3 pages, 68714 bytes; dns.lookup was gevent-ts's: true/,
   'dns_mass_resolve.ts': /1000\/1000 resolved, 0 failed/,
+  'threadpool.ts': /"sleep\(0\.4\)" 4 times with 3 threads/,
+  'cpu-endpoint.ts': /4 x \/hash on the ThreadPool: +\/ping p50/,
   'processes.ts': /7 commands through a Pool of 3 in \d+ ms/,
 };
 
