@@ -23,6 +23,12 @@ const expected: Record<string, RegExp> = {
   'dns_mass_resolve.ts': /1000\/1000 resolved, 0 failed/,
   'threadpool.ts': /"sleep\(0\.4\)" 4 times with 3 threads/,
   'cpu-endpoint.ts': /4 x \/hash on the ThreadPool: +\/ping p50/,
+  'echoserver.ts': /client: after quit the server closes: true/,
+  'portforwarder.ts': /forwarder stopped gracefully/,
+  'udp_server.ts': /client: "Received 17 bytes"/,
+  'udp_client.ts': /reply "Received 25 bytes"/,
+  'unixsocket_server.ts': /client: you said "hello"/,
+  'unixsocket_client.ts': /answer you said "ping"/,
   'processes.ts': /7 commands through a Pool of 3 in \d+ ms/,
 };
 

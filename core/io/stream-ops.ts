@@ -1,0 +1,238 @@
+/**
+ * The blocking operations on a StreamChannel — receive, send, connect — as WaitOps, so a kill or
+ * a Timeout thrown into the waiting greenlet withdraws the wait cleanly. Layer: io.
+ *
+ * Each takes the socket's timeout: undefined/null waits forever, 0 is non-blocking (EAGAIN
+ * instead of waiting), and a positive value raises `SocketTimeout` when it expires.
+ */
+
+import { type Socket as NetSocket, connect as netConnect } from 'node:net';
+import { ConcurrentObjectUseError } from '../errors.ts';
+import type { Op } from '../greenlet.ts';
+import { DoneOp, MUST_WAIT, WaitOp } from '../internal/wait-op.ts';
+import type { Endpoint } from './address.ts';
+import { SocketError, SocketTimeout } from './errors.ts';
+import { EMPTY, NOTHING, type StreamChannel, type WriteWaiter } from './stream-channel.ts';
+
+/** Whatever owns the channel, for error messages (`String(owner)`). */
+export interface Described {
+  toString(): string;
+}
+
+function concurrentUse(owner: Described, what: string): ConcurrentObjectUseError {
+  return new ConcurrentObjectUseError(
+    `This socket is already used by another greenlet: ${what} on ${String(owner)}`,
+  );
+}
+
+/** `recv(n)`: up to n bytes; an empty Buffer at EOF. */
+export class RecvOp extends WaitOp<Buffer> {
+  constructor(
+    private readonly channel: StreamChannel,
+    private readonly size: number,
+    timeout: number | null | undefined,
+    private readonly owner: Described,
+  ) {
+    super();
+    this.timeoutSeconds = timeout;
+  }
+
+  protected tryNow(): Buffer | typeof MUST_WAIT {
+    const channel = this.channel;
+    const now = channel.readNow(this.size);
+    if (now !== NOTHING) return now;
+    if (this.timeoutSeconds === 0) throw new SocketError('EAGAIN');
+    if (channel.reader?.waiting) throw concurrentUse(this.owner, 'recv');
+    channel.startReading();
+    return MUST_WAIT;
+  }
+
+  protected enlist(): void {
+    this.channel.reader = this;
+  }
+
+  protected delist(): void {
+    if (this.channel.reader === this) this.channel.reader = null;
+  }
+
+  protected override onTimeout(): void {
+    this.raiseWith(new SocketTimeout());
+  }
+
+  protected override resumed(): Buffer {
+    this.delist();
+    const now = this.channel.readNow(this.size);
+    return now === NOTHING ? EMPTY : now;
+  }
+
+  protected describe(): string {
+    return `recv on ${String(this.owner)}`;
+  }
+}
+
+/**
+ * `send`: hands `data` to the stream at once. A write libuv completed synchronously
+ * (the common case: the kernel took it all) needs no waiting op at all; otherwise the returned
+ * SendWaitOp waits until this write has left Node's buffer, as Python's sendall returns only
+ * once the kernel has the data (so the caller may reuse its buffer).
+ */
+export function startSend(
+  channel: StreamChannel,
+  data: Buffer | Uint8Array,
+  timeout: number | null | undefined,
+  owner: Described,
+): Op<number> {
+  const seq = beginWrite(channel, data, timeout, owner);
+  if (seq === 0) return new DoneOp(data.length);
+  return new SendWaitOp(channel, seq, data.length, timeout, owner);
+}
+
+/** `sendall`: as `startSend` with nothing to return, so a finished one is a shared object. */
+export function startSendAll(
+  channel: StreamChannel,
+  data: Buffer | Uint8Array,
+  timeout: number | null | undefined,
+  owner: Described,
+): Op<void> {
+  const seq = beginWrite(channel, data, timeout, owner);
+  if (seq === 0) return SENT;
+  return new SendWaitOp<void>(channel, seq, undefined, timeout, owner);
+}
+
+/** Starts a write; returns its number to wait for, or 0 when there is nothing to wait for. */
+function beginWrite(
+  channel: StreamChannel,
+  data: Buffer | Uint8Array,
+  timeout: number | null | undefined,
+  owner: Described,
+): number {
+  channel.checkWritable();
+  if (data.length === 0) return 0;
+  if (channel.writer?.waiting) throw concurrentUse(owner, 'send');
+  if (timeout === 0) {
+    // Non-blocking: Node keeps a reference until the kernel takes the data, and the caller may
+    // reuse its buffer at once, so hand Node a copy.
+    channel.write(Buffer.from(data));
+    return 0;
+  }
+  const seq = channel.write(data);
+  return channel.writeDone(seq) ? 0 : seq;
+}
+
+/** The result of a finished sendall, shared (its value is always undefined). */
+const SENT_RESULT: IteratorResult<unknown, void> = Object.freeze({ done: true, value: undefined });
+
+/** A finished sendall: one shared object, so the common case allocates nothing. */
+const SENT: Op<void> = {
+  [Symbol.iterator]() {
+    return this;
+  },
+  next: () => SENT_RESULT,
+  throw(error: unknown): never {
+    throw error;
+  },
+  return: () => SENT_RESULT,
+};
+
+/** Waits until write number `seq` of a channel has completed. */
+export class SendWaitOp<T> extends WaitOp<T> implements WriteWaiter {
+  constructor(
+    private readonly channel: StreamChannel,
+    readonly seq: number,
+    private readonly result: T,
+    timeout: number | null | undefined,
+    private readonly owner: Described,
+  ) {
+    super();
+    this.timeoutSeconds = timeout;
+  }
+
+  protected tryNow(): T | typeof MUST_WAIT {
+    const channel = this.channel;
+    if (channel.writeDone(this.seq)) return this.result;
+    if (channel.error !== null) throw channel.error;
+    if (channel.released) throw new SocketError('EBADF');
+    return MUST_WAIT;
+  }
+
+  protected enlist(): void {
+    this.channel.writer = this;
+  }
+
+  protected delist(): void {
+    if (this.channel.writer === this) this.channel.writer = null;
+  }
+
+  protected override onTimeout(): void {
+    this.raiseWith(new SocketTimeout());
+  }
+
+  protected override resumed(): T {
+    this.delist();
+    return this.result;
+  }
+
+  protected describe(): string {
+    return `sendall on ${String(this.owner)}`;
+  }
+}
+
+/**
+ * Waits for a channel created by `net.connect` to connect. Interrupted (kill, Timeout) or timed
+ * out, it destroys the half-open stream.
+ */
+export class ConnectOp extends WaitOp<void> {
+  constructor(
+    private readonly channel: StreamChannel,
+    timeout: number | null | undefined,
+    private readonly owner: Described,
+  ) {
+    super();
+    this.timeoutSeconds = timeout;
+  }
+
+  protected tryNow(): void | typeof MUST_WAIT {
+    const channel = this.channel;
+    if (channel.connected) return;
+    if (channel.error !== null) throw channel.error;
+    if (channel.released) throw new SocketError('EBADF');
+    if (this.timeoutSeconds === 0) throw new SocketError('EINPROGRESS');
+    return MUST_WAIT;
+  }
+
+  protected enlist(): void {
+    this.channel.connector = this;
+  }
+
+  protected delist(): void {
+    if (this.channel.connector === this) this.channel.connector = null;
+  }
+
+  override cancelWait(): void {
+    super.cancelWait();
+    this.channel.stream.destroy();
+  }
+
+  protected override onTimeout(): void {
+    this.channel.stream.destroy();
+    this.raiseWith(new SocketTimeout());
+  }
+
+  protected override resumed(): void {
+    this.delist();
+  }
+
+  protected describe(): string {
+    return `connect on ${String(this.owner)}`;
+  }
+}
+
+/** Starts a Node connection to `endpoint` (from `local` if the socket was bound first). */
+export function openStream(endpoint: Endpoint, local: Endpoint | null): NetSocket {
+  if (endpoint.path !== undefined) return netConnect({ path: endpoint.path, allowHalfOpen: true });
+  const from =
+    local !== null && local.path === undefined
+      ? { localAddress: local.host, localPort: local.port }
+      : {};
+  return netConnect({ host: endpoint.host, port: endpoint.port, allowHalfOpen: true, ...from });
+}
