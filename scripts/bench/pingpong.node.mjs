@@ -90,7 +90,7 @@ const variants = {
 const chosen = variants[variant];
 if (chosen === undefined) throw new TypeError(`--variant must be queue or event, not ${variant}`);
 
-await chosen.body(2000); // warm-up
+await chosen.body(n); // warm-up: one untimed full-size round, so the JIT has settled
 collectGarbage();
 const t0 = performance.now();
 const c0 = cpuNow();

@@ -35,7 +35,7 @@ function* spawnAndJoin(count) {
   return { spawned, total, cpu };
 }
 
-await run(spawnAndJoin, 1000); // warm-up
+await run(spawnAndJoin, n); // warm-up: one untimed full-size round, so the JIT has settled
 collectGarbage();
 const { spawned, total, cpu } = await run(spawnAndJoin, n);
 report({

@@ -37,7 +37,7 @@ function* selfCheck() {
 }
 
 await run(selfCheck);
-await run(armAndCancel, 5000); // warm-up
+await run(armAndCancel, n); // warm-up: one untimed full-size round, so the JIT has settled
 collectGarbage();
 const t0 = performance.now();
 const c0 = cpuNow();

@@ -63,7 +63,7 @@ check(opts["variant"] in VARIANTS, "--variant must be queue or event")
 body, expect = VARIANTS[opts["variant"]]
 n = opts["n"]
 
-body(2000)  # warm-up
+body(n)  # warm-up: the same untimed full-size round as the Node side
 collect_garbage()
 t0, c0 = now(), cpu_now()
 result = body(n)

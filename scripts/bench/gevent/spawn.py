@@ -27,7 +27,7 @@ def spawn_and_join(count):
     return spawned, total, cpu
 
 
-spawn_and_join(1000)  # warm-up
+spawn_and_join(opts["n"])  # warm-up: the same untimed full-size round as the Node side
 collect_garbage()
 spawned, total, cpu = spawn_and_join(opts["n"])
 n = opts["n"]

@@ -26,7 +26,7 @@ def self_check():
 
 
 self_check()
-arm_and_cancel(5000)  # warm-up
+arm_and_cancel(opts["n"])  # warm-up: the same untimed full-size round as the Node side
 collect_garbage()
 n = opts["n"]
 t0, c0 = now(), cpu_now()

@@ -1,0 +1,217 @@
+/**
+ * HTTP hello-world with keep-alive, `wrk -t1 -c50 -d10s --latency`, side by side: gevent-ts's
+ * WSGIServer, a plain node:http server, and gevent's pywsgi (log=None, TCP_NODELAY). Layer:
+ * scripts/bench (a standalone driver; run on demand, not a gate).
+ *
+ * Every server runs in its own process on 127.0.0.1 and is warmed up for 2 s. The runs are
+ * interleaved (round r measures every server once, in a rotating order) so the noise of a shared
+ * machine hits all of them alike; the report gives medians. Besides req/s it reads each server's
+ * CPU time from /proc (user + system) and reports CPU microseconds per request, which is much
+ * steadier than req/s when other work competes for the 2 cores.
+ *
+ * Usage: node scripts/bench/http.mjs [--runs=5] [--seconds=10] [--connections=50]
+ * Writes scripts/bench/results/http.json and prints a Markdown table.
+ * `--serve=ours [--log=1]` runs only our server (the driver starts it that way, through tsx).
+ *
+ * @example
+ * node scripts/bench/http.mjs --runs=5
+ */
+
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { args } from './_harness.mjs';
+
+const here = fileURLToPath(new URL('.', import.meta.url));
+const root = join(here, '..', '..');
+const opts = args({ runs: 5, seconds: 10, connections: 50, serve: '', port: 0, log: 0 });
+
+/** Our server: `--serve=ours`. Only here is the runtime imported (through tsx). */
+async function serveOurs() {
+  const { run } = await import('../../core/index.ts');
+  const { WSGIServer } = await import('../../core/pywsgi/index.ts');
+  const hello = (_request, startResponse) => {
+    startResponse('200 OK', [
+      ['Content-Type', 'text/plain'],
+      ['Content-Length', '5'],
+    ]);
+    return ['hello'];
+  };
+  await run(function* () {
+    const server = new WSGIServer(['127.0.0.1', opts.port], hello, {
+      log: opts.log ? process.stderr : null,
+      backlog: 1024,
+    });
+    yield* server.start();
+    console.log(`listening ${server.serverPort}`);
+    server.stopOnSignals(['SIGTERM'], { timeout: 1 });
+    yield* server.serveForever();
+  });
+}
+
+const SERVERS = [
+  {
+    name: 'ours',
+    title: 'gevent-ts WSGIServer',
+    cmd: [process.execPath, '--import', 'tsx', join(here, 'http.mjs'), '--serve=ours'],
+  },
+  {
+    name: 'ours-log',
+    title: 'gevent-ts WSGIServer, access log on (to /dev/null)',
+    cmd: [process.execPath, '--import', 'tsx', join(here, 'http.mjs'), '--serve=ours', '--log=1'],
+  },
+  { name: 'node', title: 'plain node:http', cmd: [process.execPath, join(here, 'http.node.mjs')] },
+  {
+    name: 'gevent',
+    title: 'gevent 22.10 pywsgi (log=None, TCP_NODELAY)',
+    cmd: ['/usr/bin/python3', join(here, 'gevent', 'http_server.py')],
+  },
+];
+
+/** Starts a server process; resolves with its pid and port once it prints `listening PORT`. */
+function startServer(server) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(server.cmd[0], [...server.cmd.slice(1), '--port=0'], {
+      cwd: root,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const timer = setTimeout(
+      () => reject(new Error(`${server.name} did not start in 30 s`)),
+      30_000,
+    );
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      const match = /listening (\d+)/.exec(out);
+      if (match !== null) {
+        clearTimeout(timer);
+        resolve({ child, pid: child.pid, port: Number(match[1]) });
+      }
+    });
+    child.on('exit', (code) =>
+      reject(new Error(`${server.name} exited (${code}) before listening`)),
+    );
+  });
+}
+
+function stopServer(proc) {
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => proc.child.kill('SIGKILL'), 3000);
+    proc.child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    proc.child.kill('SIGTERM');
+  });
+}
+
+/** CPU seconds (user + system) a process has used, from /proc/PID/stat. */
+function cpuSeconds(pid) {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
+function toMs(text) {
+  const match = /([\d.]+)(us|ms|s)/.exec(text);
+  if (match === null) return Number.NaN;
+  const value = Number(match[1]);
+  return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
+}
+
+/** Runs wrk against `port`; returns req/s, p50/p99 latency (ms) and the request count. */
+function wrk(port, seconds) {
+  const out = spawnSync(
+    'wrk',
+    ['-t1', `-c${opts.connections}`, `-d${seconds}s`, '--latency', `http://127.0.0.1:${port}/`],
+    { encoding: 'utf8', timeout: (seconds + 30) * 1000 },
+  );
+  if (out.status !== 0) throw new Error(`wrk failed: ${out.stderr}`);
+  const text = out.stdout;
+  const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1]);
+  const requests = Number(/(\d+) requests in/.exec(text)?.[1]);
+  const errors = /Non-2xx or 3xx responses: (\d+)|Socket errors: (.*)/.exec(text)?.[0] ?? null;
+  return {
+    rps,
+    requests,
+    p50: toMs(/50%\s+(\S+)/.exec(text)?.[1] ?? ''),
+    p99: toMs(/99%\s+(\S+)/.exec(text)?.[1] ?? ''),
+    errors,
+  };
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+
+async function drive() {
+  const procs = {};
+  try {
+    for (const server of SERVERS) procs[server.name] = await startServer(server);
+    for (const server of SERVERS) wrk(procs[server.name].port, 2);
+    const results = Object.fromEntries(SERVERS.map((s) => [s.name, []]));
+    for (let round = 0; round < opts.runs; round++) {
+      const order = SERVERS.map((_, i) => SERVERS[(i + round) % SERVERS.length]);
+      for (const server of order) {
+        const proc = procs[server.name];
+        const cpu0 = cpuSeconds(proc.pid);
+        const r = wrk(proc.port, opts.seconds);
+        r.cpuUsPerRequest = ((cpuSeconds(proc.pid) - cpu0) / r.requests) * 1e6;
+        results[server.name].push(r);
+        console.error(
+          `round ${round + 1} ${server.name}: ${r.rps.toFixed(0)} req/s, ${r.cpuUsPerRequest.toFixed(1)} us CPU/req`,
+        );
+      }
+    }
+    report(results);
+  } finally {
+    await Promise.all(Object.values(procs).map(stopServer));
+  }
+}
+
+function report(results) {
+  const summary = {};
+  for (const server of SERVERS) {
+    const runs = results[server.name];
+    summary[server.name] = {
+      title: server.title,
+      rps: median(runs.map((r) => r.rps)),
+      p50: median(runs.map((r) => r.p50)),
+      p99: median(runs.map((r) => r.p99)),
+      cpuUsPerRequest: median(runs.map((r) => r.cpuUsPerRequest)),
+      runs,
+    };
+  }
+  const ours = summary.ours;
+  const ratios = {
+    rpsVsNode: ours.rps / summary.node.rps,
+    rpsVsGevent: ours.rps / summary.gevent.rps,
+    cpuVsNode: summary.node.cpuUsPerRequest / ours.cpuUsPerRequest,
+    cpuVsGevent: summary.gevent.cpuUsPerRequest / ours.cpuUsPerRequest,
+    perRoundRpsVsNode: results.ours.map((r, i) => r.rps / results.node[i].rps),
+  };
+  const out = { date: new Date().toISOString(), opts, summary, ratios };
+  mkdirSync(join(here, 'results'), { recursive: true });
+  writeFileSync(join(here, 'results', 'http.json'), `${JSON.stringify(out, null, 2)}\n`);
+  const lines = [
+    `wrk -t1 -c${opts.connections} -d${opts.seconds}s, ${opts.runs} interleaved rounds, medians`,
+    '',
+    '| server | req/s | p50 ms | p99 ms | CPU us/req |',
+    '|---|---|---|---|---|',
+    ...SERVERS.map((s) => {
+      const m = summary[s.name];
+      return `| ${m.title} | ${m.rps.toFixed(0)} | ${m.p50.toFixed(2)} | ${m.p99.toFixed(2)} | ${m.cpuUsPerRequest.toFixed(1)} |`;
+    }),
+    '',
+    `ours / node req/s: ${ratios.rpsVsNode.toFixed(2)} (per round: ${ratios.perRoundRpsVsNode.map((x) => x.toFixed(2)).join(', ')})`,
+    `ours / gevent req/s: ${ratios.rpsVsGevent.toFixed(2)}`,
+    `CPU per request, node / ours: ${ratios.cpuVsNode.toFixed(2)}; gevent / ours: ${ratios.cpuVsGevent.toFixed(2)}`,
+  ];
+  console.log(lines.join('\n'));
+}
+
+if (opts.serve === 'ours') await serveOurs();
+else await drive();
