@@ -7,11 +7,12 @@
  */
 
 import { GreenletExit } from './errors.ts';
+import { GetOp, JoinOp } from './greenlet-waits.ts';
 import { getHub, KILL, NEXT, type Park, type Runnable, YIELDED } from './hub.ts';
-import { Linkable, type LinkCallback, type LinkWaiter } from './internal/linkable.ts';
+import { Linkable, type LinkCallback } from './internal/linkable.ts';
 import type { TimerEntry } from './internal/timer-heap.ts';
 import { validateFunction, validateSeconds, validateTimeout } from './internal/validators.ts';
-import { DONE, MUST_WAIT, WaitOp } from './internal/wait-op.ts';
+import { DONE } from './internal/wait-op.ts';
 import { STALE, Timeout } from './timeout.ts';
 
 const hub = getHub();
@@ -34,7 +35,8 @@ export interface OpLike<T> {
 export type BodyResult<R> =
   R extends Iterator<unknown, infer V, any> ? V : R extends PromiseLike<infer V> ? V : R;
 
-type AnyFn = (...args: any[]) => unknown;
+/** Any function that can be a greenlet body. */
+export type AnyFn = (...args: any[]) => unknown;
 
 const CREATED = 0;
 /** `start()` was called; the first step has not run. */
@@ -471,67 +473,6 @@ class StartTimer implements TimerEntry {
   }
 }
 
-class JoinOp extends WaitOp<void> implements LinkWaiter {
-  constructor(
-    private readonly g: Greenlet<any>,
-    timeout: number | null | undefined,
-  ) {
-    super();
-    this.timeoutSeconds = timeout;
-  }
-  protected tryNow(): void | typeof MUST_WAIT {
-    return this.g.dead ? undefined : MUST_WAIT;
-  }
-  protected enlist(): void {
-    this.g._addWaiter(this);
-  }
-  protected delist(): void {
-    this.g._removeWaiter(this);
-  }
-  linkReady(): void {
-    this.wakeWith(undefined);
-  }
-  protected describe(): string {
-    return String(this.g);
-  }
-}
-
-class GetOp<T> extends WaitOp<T> implements LinkWaiter {
-  constructor(
-    private readonly g: Greenlet<T>,
-    private readonly block: boolean,
-    private readonly timeout: number | null | undefined,
-  ) {
-    super();
-    this.timeoutSeconds = timeout;
-  }
-  protected tryNow(): T | typeof MUST_WAIT {
-    if (this.g.dead) return this.outcome();
-    if (!this.block) throw new Timeout(0);
-    return MUST_WAIT;
-  }
-  protected enlist(): void {
-    this.g._addWaiter(this);
-  }
-  protected delist(): void {
-    this.g._removeWaiter(this);
-  }
-  linkReady(): void {
-    this.wakeWith(undefined);
-  }
-  protected override resumed(): T {
-    if (this.g.dead) return this.outcome();
-    throw new Timeout(this.timeout);
-  }
-  private outcome(): T {
-    if (this.g.successful()) return this.g.value as T;
-    throw this.g.exception;
-  }
-  protected describe(): string {
-    return String(this.g);
-  }
-}
-
 function isIterator(value: unknown): value is Iterator<unknown, unknown, unknown> {
   return (
     value !== null &&
@@ -555,50 +496,4 @@ function shortRepr(value: unknown): string {
   if (typeof value === 'function') return value.name || 'function';
   if (value === null || typeof value !== 'object') return String(value);
   return Array.isArray(value) ? `Array(${value.length})` : (value.constructor?.name ?? 'Object');
-}
-
-/**
- * Creates a greenlet running `fn(...args)` and schedules it; it runs once the caller yields.
- *
- * @example
- * const jobs = ['a', 'b'].map((name) => spawn(function* () { yield* sleep(0.1); return name; }));
- * yield* joinall(jobs, { timeout: 2 });
- */
-export function spawn<F extends AnyFn>(
-  fn: F,
-  ...args: Parameters<F>
-): Greenlet<BodyResult<ReturnType<F>>> {
-  validateFunction(fn, 'spawn(fn)');
-  const g = new Greenlet<BodyResult<ReturnType<F>>>(fn, ...args);
-  g.start();
-  return g;
-}
-
-/** Like `spawn`, but starts the greenlet after `seconds`. */
-export function spawnLater<F extends AnyFn>(
-  seconds: number,
-  fn: F,
-  ...args: Parameters<F>
-): Greenlet<BodyResult<ReturnType<F>>> {
-  validateSeconds(seconds, 'spawnLater(seconds)');
-  validateFunction(fn, 'spawnLater(seconds, fn)');
-  const g = new Greenlet<BodyResult<ReturnType<F>>>(fn, ...args);
-  g.startLater(seconds);
-  return g;
-}
-
-/**
- * gevent's `spawn_raw`. Here a greenlet already carries no tracking cost, so this is `spawn`
- * under gevent's name (kept so ported code reads the same).
- */
-export const spawnRaw = spawn;
-
-/** The running greenlet, or the hub when called outside any greenlet. */
-export function getcurrent(): Greenlet<unknown> | ReturnType<typeof getHub> {
-  return (hub.current as Greenlet<unknown> | null) ?? hub;
-}
-
-/** Kills `greenlet` asynchronously (gevent's `gevent.kill`): does not wait for it to die. */
-export function kill(greenlet: Greenlet<any>, exception?: unknown): void {
-  greenlet.kill(exception, { block: false });
 }

@@ -27,17 +27,7 @@ export {
   PoolFull,
 } from './errors.ts';
 export { AsyncResult, Event } from './event.ts';
-export {
-  type BodyResult,
-  Greenlet,
-  getcurrent,
-  kill,
-  type Op,
-  type OpLike,
-  spawn,
-  spawnLater,
-  spawnRaw,
-} from './greenlet.ts';
+export { type BodyResult, Greenlet, type Op, type OpLike } from './greenlet.ts';
 export { getHub, Hub } from './hub.ts';
 export { local } from './local.ts';
 export {
@@ -60,6 +50,7 @@ export {
   SimpleQueue,
 } from './queue.ts';
 export { idle, sleep } from './sleep.ts';
+export { getcurrent, kill, spawn, spawnLater, spawnRaw } from './spawn.ts';
 export { Timeout, type TimeoutException } from './timeout.ts';
 export {
   IWait,

@@ -11,7 +11,7 @@ const layers = [
   ['base', /^core\/(errors|config)\.ts$|^core\/internal\/(validators|timer-heap|waiter-list)\.ts$/],
   ['hub', /^core\/hub\.ts$/],
   ['waiting', /^core\/internal\//],
-  ['scheduler', /^core\/(greenlet|timeout|sleep|wait)\.ts$/],
+  ['scheduler', /^core\/(greenlet|greenlet-waits|spawn|timeout|sleep|wait)\.ts$/],
   ['primitives', /^core\/(event|queue|lock|pool|local)\.ts$/],
   ['root-api', /^core\/index\.ts$/],
   ['native', /^native\//],

@@ -11,11 +11,12 @@
 
 import { BlockingSwitchOutError, GreenletExit } from '../errors.ts';
 import { Event } from '../event.ts';
-import { Greenlet, type Op, type OpLike, spawn } from '../greenlet.ts';
+import { Greenlet, type Op, type OpLike } from '../greenlet.ts';
 import { getHub } from '../hub.ts';
 import { describeValue, isThenable, validateTimeout } from '../internal/validators.ts';
 import { DoneOp } from '../internal/wait-op.ts';
 import { BaseGroup, Group, Pool } from '../pool.ts';
+import { spawn } from '../spawn.ts';
 import { until } from '../wait.ts';
 
 const hub = getHub();
