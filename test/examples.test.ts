@@ -29,6 +29,9 @@ const expected: Record<string, RegExp> = {
   'udp_client.ts': /reply "Received 25 bytes"/,
   'unixsocket_server.ts': /client: you said "hello"/,
   'unixsocket_client.ts': /answer you said "ping"/,
+  'wsgiserver.ts': /GET \/missing -> 404/,
+  'wsgiserver_ssl.ts': /GET \/ -> 200 hello over https/,
+  'webproxy.ts': /links now point through the proxy; both servers stopped/,
   'processes.ts': /7 commands through a Pool of 3 in \d+ ms/,
 };
 

@@ -4,8 +4,9 @@
  * scripts/bench (a standalone driver; run on demand, not a gate).
  *
  * Every server runs in its own process on 127.0.0.1 and is warmed up for 2 s. The runs are
- * interleaved (round r measures every server once, in a rotating order) so the noise of a shared
- * machine hits all of them alike; the report gives medians. Besides req/s it reads each server's
+ * interleaved: each round measures every server once, ours and plain node back to back (which
+ * one first alternates), so the noise of a shared machine hits them alike; the report gives
+ * medians, and for ours/node also the median of the per-round ratios. Besides req/s it reads each server's
  * CPU time from /proc (user + system) and reports CPU microseconds per request, which is much
  * steadier than req/s when other work competes for the 2 cores.
  *
@@ -154,7 +155,11 @@ async function drive() {
     for (const server of SERVERS) wrk(procs[server.name].port, 2);
     const results = Object.fromEntries(SERVERS.map((s) => [s.name, []]));
     for (let round = 0; round < opts.runs; round++) {
-      const order = SERVERS.map((_, i) => SERVERS[(i + round) % SERVERS.length]);
+      // ours and node back to back (alternating which goes first), so each round's ratio
+      // compares them under the same machine load; then the others.
+      const pair = round % 2 === 0 ? ['ours', 'node'] : ['node', 'ours'];
+      const rest = round % 2 === 0 ? ['gevent', 'ours-log'] : ['ours-log', 'gevent'];
+      const order = [...pair, ...rest].map((name) => SERVERS.find((s) => s.name === name));
       for (const server of order) {
         const proc = procs[server.name];
         const cpu0 = cpuSeconds(proc.pid);
@@ -193,6 +198,7 @@ function report(results) {
     cpuVsGevent: summary.gevent.cpuUsPerRequest / ours.cpuUsPerRequest,
     perRoundRpsVsNode: results.ours.map((r, i) => r.rps / results.node[i].rps),
   };
+  ratios.medianPerRoundVsNode = median(ratios.perRoundRpsVsNode);
   const out = { date: new Date().toISOString(), opts, summary, ratios };
   mkdirSync(join(here, 'results'), { recursive: true });
   writeFileSync(join(here, 'results', 'http.json'), `${JSON.stringify(out, null, 2)}\n`);
@@ -206,7 +212,7 @@ function report(results) {
       return `| ${m.title} | ${m.rps.toFixed(0)} | ${m.p50.toFixed(2)} | ${m.p99.toFixed(2)} | ${m.cpuUsPerRequest.toFixed(1)} |`;
     }),
     '',
-    `ours / node req/s: ${ratios.rpsVsNode.toFixed(2)} (per round: ${ratios.perRoundRpsVsNode.map((x) => x.toFixed(2)).join(', ')})`,
+    `ours / node req/s: ${ratios.rpsVsNode.toFixed(2)} (median of per-round ratios ${ratios.medianPerRoundVsNode.toFixed(2)}; per round: ${ratios.perRoundRpsVsNode.map((x) => x.toFixed(2)).join(', ')})`,
     `ours / gevent req/s: ${ratios.rpsVsGevent.toFixed(2)}`,
     `CPU per request, node / ours: ${ratios.cpuVsNode.toFixed(2)}; gevent / ours: ${ratios.cpuVsGevent.toFixed(2)}`,
   ];
