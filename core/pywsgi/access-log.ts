@@ -24,14 +24,52 @@ export interface LineLog {
  */
 export function toLineLog(target: LogTarget | null | undefined, name: string): LineLog | null {
   if (target === null) return null;
-  if (target === undefined) return { write: (line) => process.stderr.write(`${line}\n`) };
+  if (target === undefined) return new BatchedLog(process.stderr);
   if (typeof target === 'function') return { write: (line) => target(line) };
   if (typeof target === 'object' && typeof target.write === 'function') {
-    return { write: (line) => target.write(`${line}\n`) };
+    return new BatchedLog(target);
   }
   throw new TypeError(
     `${name} must be a stream with write(), a function, or null, got ${typeof target}`,
   );
+}
+
+const unflushed = new Set<BatchedLog>();
+let exitHookInstalled = false;
+
+/**
+ * Lines for a stream, written together once per event-loop turn (or every 256 lines) instead of
+ * one write per request: for a file or a pipe each write is a system call. Whatever is pending
+ * is written when the process exits.
+ */
+class BatchedLog implements LineLog {
+  private pending: string[] = [];
+  private readonly flushSoon = () => this.flush();
+
+  constructor(private readonly stream: { write(text: string): unknown }) {}
+
+  write(line: string): void {
+    if (this.pending.length === 0) {
+      setImmediate(this.flushSoon);
+      unflushed.add(this);
+      if (!exitHookInstalled) {
+        exitHookInstalled = true;
+        process.once('exit', () => {
+          for (const log of unflushed) log.flush();
+        });
+      }
+    }
+    this.pending.push(line);
+    if (this.pending.length >= 256) this.flush();
+  }
+
+  flush(): void {
+    if (this.pending.length === 0) return;
+    const text = `${this.pending.join('\n')}\n`;
+    this.pending = [];
+    unflushed.delete(this);
+    this.stream.write(text);
+  }
 }
 
 let cachedSecond = -1;

@@ -313,31 +313,6 @@ export class WSGIServer implements RequestHost {
       this.refuse(req, res, refusal);
       return;
     }
-    const exp = process.env.EXP;
-    if (exp === 'sync') {
-      res.writeHead(200, ['Content-Type', 'text/plain', 'Content-Length', '5']);
-      res.end('hello');
-      return;
-    }
-    if (exp === 'micro') {
-      queueMicrotask(() => {
-        res.writeHead(200, ['Content-Type', 'text/plain', 'Content-Length', '5']);
-        res.end('hello');
-      });
-      return;
-    }
-    if (exp === 'nogreenlet') {
-      const request = new Request(req, res, this.facts!, expectsContinue);
-      const response = new Response(res);
-      response.finish(this.application(request, response.startResponse));
-      return;
-    }
-    if (exp === 'micro2') {
-      const request = new Request(req, res, this.facts!, expectsContinue);
-      const response = new Response(res);
-      queueMicrotask(() => response.finish(this.application(request, response.startResponse)));
-      return;
-    }
     const request = new Request(req, res, this.facts!, expectsContinue);
     const g = new RequestGreenlet(this, request, new Response(res));
     if (this.active.size < limits.concurrency) {

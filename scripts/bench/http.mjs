@@ -10,7 +10,7 @@
  * CPU time from /proc (user + system) and reports CPU microseconds per request, which is much
  * steadier than req/s when other work competes for the 2 cores.
  *
- * Usage: node scripts/bench/http.mjs [--runs=5] [--seconds=10] [--connections=50]
+ * Usage: node scripts/bench/http.mjs [--runs=5] [--seconds=10] [--connections=50] [--pin=1]
  * Writes scripts/bench/results/http.json and prints a Markdown table.
  * `--serve=ours [--log=1]` runs only our server (the driver starts it that way, through tsx).
  *
@@ -26,7 +26,10 @@ import { args } from './_harness.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = join(here, '..', '..');
-const opts = args({ runs: 5, seconds: 10, connections: 50, serve: '', port: 0, log: 0 });
+const opts = args({ runs: 5, seconds: 10, connections: 50, serve: '', port: 0, log: 0, pin: 0 });
+/** `--pin=1`: servers on CPU 1, wrk on CPU 0 (taskset), so placement does not vary between runs. */
+const pinServer = opts.pin ? ['taskset', '-c', '1'] : [];
+const pinClient = opts.pin ? ['taskset', '-c', '0'] : [];
 
 /** Our server: `--serve=ours`. Only here is the runtime imported (through tsx). */
 async function serveOurs() {
@@ -73,7 +76,8 @@ const SERVERS = [
 /** Starts a server process; resolves with its pid and port once it prints `listening PORT`. */
 function startServer(server) {
   return new Promise((resolve, reject) => {
-    const child = spawn(server.cmd[0], [...server.cmd.slice(1), '--port=0'], {
+    const cmd = [...pinServer, ...server.cmd, '--port=0'];
+    const child = spawn(cmd[0], cmd.slice(1), {
       cwd: root,
       stdio: ['ignore', 'pipe', 'ignore'],
     });
@@ -107,6 +111,17 @@ function stopServer(proc) {
   });
 }
 
+/** [steal, total] jiffies of the whole machine, from /proc/stat (steal: taken by the hypervisor). */
+function machineTicks() {
+  const fields = readFileSync('/proc/stat', 'utf8')
+    .split('\n')[0]
+    .trim()
+    .split(/\s+/)
+    .slice(1, 9)
+    .map(Number);
+  return [fields[7], fields.reduce((a, b) => a + b, 0)];
+}
+
 /** CPU seconds (user + system) a process has used, from /proc/PID/stat. */
 function cpuSeconds(pid) {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -123,11 +138,16 @@ function toMs(text) {
 
 /** Runs wrk against `port`; returns req/s, p50/p99 latency (ms) and the request count. */
 function wrk(port, seconds) {
-  const out = spawnSync(
+  const cmd = [
+    ...pinClient,
     'wrk',
-    ['-t1', `-c${opts.connections}`, `-d${seconds}s`, '--latency', `http://127.0.0.1:${port}/`],
-    { encoding: 'utf8', timeout: (seconds + 30) * 1000 },
-  );
+    '-t1',
+    `-c${opts.connections}`,
+    `-d${seconds}s`,
+    '--latency',
+    `http://127.0.0.1:${port}/`,
+  ];
+  const out = spawnSync(cmd[0], cmd.slice(1), { encoding: 'utf8', timeout: (seconds + 30) * 1000 });
   if (out.status !== 0) throw new Error(`wrk failed: ${out.stderr}`);
   const text = out.stdout;
   const rps = Number(/Requests\/sec:\s+([\d.]+)/.exec(text)?.[1]);
@@ -136,8 +156,8 @@ function wrk(port, seconds) {
   return {
     rps,
     requests,
-    p50: toMs(/50%\s+(\S+)/.exec(text)?.[1] ?? ''),
-    p99: toMs(/99%\s+(\S+)/.exec(text)?.[1] ?? ''),
+    p50: toMs(/^\s+50%\s+(\S+)/m.exec(text)?.[1] ?? ''),
+    p99: toMs(/^\s+99%\s+(\S+)/m.exec(text)?.[1] ?? ''),
     errors,
   };
 }
@@ -163,11 +183,14 @@ async function drive() {
       for (const server of order) {
         const proc = procs[server.name];
         const cpu0 = cpuSeconds(proc.pid);
+        const [steal0, total0] = machineTicks();
         const r = wrk(proc.port, opts.seconds);
+        const [steal1, total1] = machineTicks();
         r.cpuUsPerRequest = ((cpuSeconds(proc.pid) - cpu0) / r.requests) * 1e6;
+        r.stealPercent = (100 * (steal1 - steal0)) / Math.max(1, total1 - total0);
         results[server.name].push(r);
         console.error(
-          `round ${round + 1} ${server.name}: ${r.rps.toFixed(0)} req/s, ${r.cpuUsPerRequest.toFixed(1)} us CPU/req`,
+          `round ${round + 1} ${server.name}: ${r.rps.toFixed(0)} req/s, ${r.cpuUsPerRequest.toFixed(1)} us CPU/req, steal ${r.stealPercent.toFixed(0)}%`,
         );
       }
     }
@@ -187,6 +210,7 @@ function report(results) {
       p50: median(runs.map((r) => r.p50)),
       p99: median(runs.map((r) => r.p99)),
       cpuUsPerRequest: median(runs.map((r) => r.cpuUsPerRequest)),
+      stealPercent: median(runs.map((r) => r.stealPercent)),
       runs,
     };
   }
@@ -201,15 +225,16 @@ function report(results) {
   ratios.medianPerRoundVsNode = median(ratios.perRoundRpsVsNode);
   const out = { date: new Date().toISOString(), opts, summary, ratios };
   mkdirSync(join(here, 'results'), { recursive: true });
-  writeFileSync(join(here, 'results', 'http.json'), `${JSON.stringify(out, null, 2)}\n`);
+  const file = opts.pin ? 'http-pinned.json' : 'http.json';
+  writeFileSync(join(here, 'results', file), `${JSON.stringify(out, null, 2)}\n`);
   const lines = [
-    `wrk -t1 -c${opts.connections} -d${opts.seconds}s, ${opts.runs} interleaved rounds, medians`,
+    `wrk -t1 -c${opts.connections} -d${opts.seconds}s, ${opts.runs} interleaved rounds, medians${opts.pin ? ' (server on CPU 1, wrk on CPU 0)' : ''}`,
     '',
-    '| server | req/s | p50 ms | p99 ms | CPU us/req |',
-    '|---|---|---|---|---|',
+    '| server | req/s | p50 ms | p99 ms | CPU us/req | VM steal % |',
+    '|---|---|---|---|---|---|',
     ...SERVERS.map((s) => {
       const m = summary[s.name];
-      return `| ${m.title} | ${m.rps.toFixed(0)} | ${m.p50.toFixed(2)} | ${m.p99.toFixed(2)} | ${m.cpuUsPerRequest.toFixed(1)} |`;
+      return `| ${m.title} | ${m.rps.toFixed(0)} | ${m.p50.toFixed(2)} | ${m.p99.toFixed(2)} | ${m.cpuUsPerRequest.toFixed(1)} | ${m.stealPercent.toFixed(0)} |`;
     }),
     '',
     `ours / node req/s: ${ratios.rpsVsNode.toFixed(2)} (median of per-round ratios ${ratios.medianPerRoundVsNode.toFixed(2)}; per round: ${ratios.perRoundRpsVsNode.map((x) => x.toFixed(2)).join(', ')})`,

@@ -158,6 +158,30 @@ test('the access log is gevent-like, and log: null turns it off', function* () {
   );
 });
 
+test('a stream log gets whole lines, written once per event-loop turn', function* () {
+  const writes: string[] = [];
+  const written = new Event();
+  const server = new WSGIServer(['127.0.0.1', 0], hello, {
+    log: {
+      write: (text: string) => {
+        writes.push(text);
+        written.set();
+      },
+    },
+  });
+  yield* server.start();
+  const clients = [spawn(get, server.serverPort, '/a'), spawn(get, server.serverPort, '/b')];
+  for (const c of clients) yield* c.join();
+  for (let i = 0; i < 3 && writes.join('').split('\n').length < 3; i++) {
+    assert.ok(yield* written.wait(5));
+    written.clear();
+  }
+  const lines = writes.join('').split('\n');
+  assert.is(lines.pop(), '', 'every write ends with a newline');
+  assert.equal(lines.map((l) => /"GET (\/\w) HTTP\/1.1" 200/.exec(l)?.[1]).sort(), ['/a', '/b']);
+  yield* server.stop();
+});
+
 test('HTTPS with a self-signed certificate made by openssl at run time', function* () {
   const { cert, key } = selfSignedCert();
   const { server, port } = yield* serve(
