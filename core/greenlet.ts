@@ -11,7 +11,12 @@ import { GetOp, JoinOp } from './greenlet-waits.ts';
 import { getHub, KILL, NEXT, type Park, type Runnable, YIELDED } from './hub.ts';
 import { Linkable, type LinkCallback } from './internal/linkable.ts';
 import type { TimerEntry } from './internal/timer-heap.ts';
-import { validateFunction, validateSeconds, validateTimeout } from './internal/validators.ts';
+import {
+  isThenable,
+  validateFunction,
+  validateSeconds,
+  validateTimeout,
+} from './internal/validators.ts';
 import { DONE } from './internal/wait-op.ts';
 import { STALE, Timeout } from './timeout.ts';
 
@@ -479,14 +484,6 @@ function isIterator(value: unknown): value is Iterator<unknown, unknown, unknown
     typeof value === 'object' &&
     typeof (value as Iterator<unknown>).next === 'function' &&
     typeof (value as Iterator<unknown>).throw === 'function'
-  );
-}
-
-function isThenable(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    (typeof value === 'object' || typeof value === 'function') &&
-    typeof (value as PromiseLike<unknown>).then === 'function'
   );
 }
 

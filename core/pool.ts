@@ -7,7 +7,12 @@ import { PoolFull } from './errors.ts';
 import { Event } from './event.ts';
 import { type BodyResult, Greenlet, type Op } from './greenlet.ts';
 import { getHub } from './hub.ts';
-import { describeValue, validateFunction, validateTimeout } from './internal/validators.ts';
+import {
+  describeValue,
+  isThenable,
+  validateFunction,
+  validateTimeout,
+} from './internal/validators.ts';
 import { DoneOp } from './internal/wait-op.ts';
 import { DummySemaphore, Semaphore } from './lock.ts';
 import { IWait, killall } from './wait.ts';
@@ -110,7 +115,7 @@ export abstract class BaseGroup {
       // Re-entrant: calling into a full pool from inside it would deadlock.
       const out = fn(...args);
       return (
-        isIterator(out) ? yield* iterable(out) : isThenableValue(out) ? yield out : out
+        isIterator(out) ? yield* iterable(out) : isThenable(out) ? yield out : out
       ) as BodyResult<ReturnType<F>>;
     }
     const g = yield* this.spawnOp(fn, args);
@@ -427,14 +432,6 @@ function isIterator(value: unknown): value is Iterator<unknown> {
     value !== null &&
     typeof value === 'object' &&
     typeof (value as Iterator<unknown>).next === 'function'
-  );
-}
-
-function isThenableValue(value: unknown): value is PromiseLike<unknown> {
-  return (
-    value !== null &&
-    typeof value === 'object' &&
-    typeof (value as PromiseLike<unknown>).then === 'function'
   );
 }
 
