@@ -1,8 +1,11 @@
 /**
- * The `gevent-ts` command: `gevent-ts run script.js [args...]` runs a script with `patchAll()`
- * applied and, when its default export is a generator function, runs that as the main greenlet
- * with the script's arguments — the analogue of `python -m gevent.monkey script.py`.
- * Layer: bin (uses monkey and the core's `run`).
+ * The `gevent-ts` command.
+ * - `gevent-ts run script.js [args...]` runs a script with `patchAll()` applied and, when its
+ *   default export is a generator function, runs that as the main greenlet with the script's
+ *   arguments — the analogue of `python -m gevent.monkey script.py`.
+ * - `gevent-ts serve [options] MODULE[:EXPORT]` serves a module's WSGI-style application with
+ *   pywsgi, optionally in N worker processes sharing the port (gunicorn's `-k gevent`).
+ * Layer: bin (uses monkey, pywsgi and the core's `run`).
  */
 
 import { existsSync } from 'node:fs';
@@ -10,12 +13,17 @@ import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { run } from '../core/index.ts';
 import { patchAll } from '../core/monkey/index.ts';
+import { parseServeArgs, serveCommand } from '../core/pywsgi/index.ts';
 
 const USAGE = `usage: gevent-ts run <script> [args...]
+       gevent-ts serve [--bind HOST:PORT] [--workers N] [--no-access-log] [--stop-timeout S] MODULE[:EXPORT]
 
-Runs <script> with gevent-ts's monkey patches applied (dns.lookup resolves through
-GEVENT_RESOLVER's resolver). If the script's default export is a generator function, it runs
-as the main greenlet, called with the arguments after the script.
+run    Runs <script> with gevent-ts's monkey patches applied (dns.lookup resolves through
+       GEVENT_RESOLVER's resolver). If the script's default export is a generator function, it
+       runs as the main greenlet, called with the arguments after the script.
+serve  Serves MODULE's application (export EXPORT, else \`app\`, else the default export) with
+       gevent-ts/pywsgi on HOST:PORT (default 127.0.0.1:8000), in N processes sharing the port
+       when --workers N > 1. SIGTERM/SIGINT stop it gracefully (--stop-timeout seconds).
 `;
 
 function isGeneratorFunction(value: unknown): value is (...args: unknown[]) => Generator {
@@ -45,6 +53,7 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(USAGE);
     return 0;
   }
+  if (command === 'serve') return serve(argv.slice(1));
   if (command !== 'run' || script === undefined) {
     process.stderr.write(USAGE);
     return 2;
@@ -59,5 +68,18 @@ export async function main(argv: string[]): Promise<number> {
   await allowTypeScript(path);
   const module: { default?: unknown } = await import(pathToFileURL(path).href);
   if (isGeneratorFunction(module.default)) await run(module.default, args);
+  return 0;
+}
+
+/** `gevent-ts serve ...`: bad arguments are usage errors (exit 2), not stack traces. */
+async function serve(args: string[]): Promise<number> {
+  try {
+    await allowTypeScript(resolve(parseServeArgs(args).module));
+    await run(serveCommand, args);
+  } catch (error) {
+    if (!(error instanceof TypeError || error instanceof RangeError)) throw error;
+    process.stderr.write(`gevent-ts serve: ${error.message}\n`);
+    return 2;
+  }
   return 0;
 }
