@@ -16,15 +16,17 @@ import { FallbackNameService } from './fallback.ts';
 import type { AddrInfo, Done, HostEnt, NameService, NameServiceStats } from './types.ts';
 
 export {
+  type AddrInfoPlan,
   expandAddresses,
-  FallbackNameService,
   type Kind,
   literalAddresses,
+  planAddrInfo,
   serviceName,
   servicePort,
   serviceText,
   socketKinds,
-} from './fallback.ts';
+} from './addrinfo.ts';
+export { FallbackNameService } from './fallback.ts';
 export * from './types.ts';
 
 /** The addon's exports (see native/src/addon.cc for the contract). */

@@ -12,25 +12,20 @@ import { Resolver as CaresResolver } from 'node:dns';
 import { isIP } from 'node:net';
 import {
   type AddrInfo,
-  AF_INET,
   AF_INET6,
-  AI_CANONNAME,
   AI_V4MAPPED,
   type Done,
   EAI,
-  expandAddresses,
   HERRNO,
   type HostEnt,
-  type Kind,
-  literalAddresses,
   type NameService,
   type NameServiceStats,
   NI_NAMEREQD,
   NI_NOFQDN,
   NI_NUMERICHOST,
   ORDER,
+  planAddrInfo,
   serviceText,
-  socketKinds,
 } from '../../native/index.ts';
 import type { HostsFile } from './hosts-file.ts';
 
@@ -109,27 +104,14 @@ export class AresNameService implements NameService {
     done: Done<AddrInfo[]>,
   ): number {
     const id = this.track(done);
-    const kinds = socketKinds(service, socktype, protocol, flags);
-    const canon = flags & AI_CANONNAME && host !== null ? host : '';
-    const literal =
-      family !== 0 && family !== AF_INET && family !== AF_INET6
-        ? EAI.FAMILY
-        : typeof kinds === 'number'
-          ? kinds
-          : literalAddresses(host, family, flags);
-    const expand = (addresses: string[]) => expandAddresses(addresses, kinds as Kind[], canon);
-    if (literal !== null) {
-      process.nextTick(() =>
-        typeof literal === 'number'
-          ? this.settle(id, literal, null)
-          : this.settle(id, 0, expand(literal)),
-      );
+    const plan = planAddrInfo(host, service, family, socktype, protocol, flags);
+    if (plan.lookupFamily === undefined) {
+      process.nextTick(() => this.settle(id, plan.status, plan.answer));
       return id;
     }
-    const version = family === AF_INET ? 4 : family === AF_INET6 ? 6 : 0;
-    this.addresses(host!, version, flags, (status, answer) => {
+    this.addresses(host!, plan.lookupFamily, flags, (status, answer) => {
       if (status !== 0) this.settle(id, status, null);
-      else this.settle(id, 0, expand(answer!.addresses));
+      else this.settle(id, 0, plan.expand(answer!.addresses));
     });
     return id;
   }
