@@ -2,7 +2,8 @@
  * Read-side buffers of a pipe: what has arrived from the child and not been read yet, as byte
  * chunks (binary mode, no copying until a read spans chunks) or as decoded text (text mode).
  * While output is collected whole (communicate), bytes past COLLECT_IN_PLACE go into one
- * GrowableBytes store instead, so taking them all is not a join. Layer: os-facing.
+ * GrowableBytes store instead, so taking them all is not a join (and a direct read lands there
+ * without a copy: `room`, `commit`). Layer: os-facing.
  */
 
 import { type Codec, StreamDecoder } from './codec.ts';
@@ -15,8 +16,15 @@ const COLLECT_IN_PLACE = 1024 * 1024;
 export interface ReadBuffer<T> {
   /** Units (bytes, or characters in text mode) buffered. */
   readonly size: number;
-  /** Adds a chunk from the child (text mode decodes it; may raise UnicodeDecodeError). */
-  push(chunk: Buffer): void;
+  /**
+   * Adds a chunk from the child (text mode decodes it; may raise UnicodeDecodeError). Binary
+   * mode keeps `chunk` itself: it must not be reused.
+   */
+  push(chunk: Uint8Array): void;
+  /** Room for the next read straight into the in-place store, or null (read elsewhere). */
+  room(n: number): Uint8Array | null;
+  /** Counts `n` bytes read into a `room()` view; false if that view is stale (push a copy). */
+  commit(view: Uint8Array, n: number): boolean;
   /** The stream ended: flush anything held back. */
   end(): void;
   /** Removes and returns the first `n` units (`n <= size`). */
@@ -53,6 +61,16 @@ export class ByteBuffer implements ReadBuffer<Buffer> {
       this.seal();
       this.chunks.push(chunk);
     }
+  }
+
+  room(n: number): Uint8Array | null {
+    return this.tail?.room(n) ?? null;
+  }
+
+  commit(view: Uint8Array, n: number): boolean {
+    if (this.tail === null || !this.tail.commit(view, n)) return false;
+    this.size += n;
+    return true;
   }
 
   end(): void {}
@@ -158,8 +176,16 @@ export class TextBuffer implements ReadBuffer<string> {
     return this.text.length;
   }
 
-  push(chunk: Buffer): void {
+  push(chunk: Uint8Array): void {
     this.text += this.decoder.decode(chunk);
+  }
+
+  room(): null {
+    return null;
+  }
+
+  commit(): boolean {
+    return false;
   }
 
   end(): void {

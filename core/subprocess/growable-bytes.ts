@@ -7,6 +7,8 @@
  * ArrayBuffer reserves address space once and commits pages as it grows — Python's `realloc`
  * of a bytes object — so the chunks are copied once into pages touched once, and the chunks'
  * own memory is reused by the next read. The result is a Buffer viewing that store: no join.
+ * With direct reads (direct-reads.ts) the pipe is read straight into the store's free room
+ * (`room`, then `commit`), so there is no chunk to copy at all.
  */
 
 import { constants } from 'node:buffer';
@@ -46,6 +48,29 @@ export class GrowableBytes {
     if (needed > this.store.byteLength && !this.grow(needed)) return false;
     this.view.set(chunk, this.length);
     this.length = needed;
+    return true;
+  }
+
+  /**
+   * A view of `n` bytes of free room just past the end (the store grows first), for a read
+   * straight into the store; null if the store cannot grow that far.
+   */
+  room(n: number): Uint8Array | null {
+    const needed = this.length + n;
+    if (needed > this.store.byteLength && !this.grow(needed)) return null;
+    return new Uint8Array(this.store, this.length, n);
+  }
+
+  /**
+   * Appends the first `n` bytes already written into `view`, a `room()` view; false (nothing
+   * changes) if `view` is no longer the room at the end (something was appended since, or the
+   * store moved).
+   */
+  commit(view: Uint8Array, n: number): boolean {
+    if (view.buffer !== this.store || view.byteOffset !== this.length || n > view.length) {
+      return false;
+    }
+    this.length += n;
     return true;
   }
 

@@ -2,7 +2,11 @@
  * PipeReader: a child's stdout or stderr as a cooperative file object (`read`, `read1`,
  * `readline`, `readlines`, line iteration by Op, `close`). Layer: os-facing (core/subprocess).
  *
- * Underneath is the Node stream of the pipe, in flowing mode from the start. Backpressure is
+ * Underneath is the Node stream of the pipe, in flowing mode from the start, rewrapped when
+ * possible so that libuv reads straight into memory chosen here (direct-reads.ts): into the
+ * output store itself while communicate() collects, else into a scratch buffer that each read
+ * is copied out of at its size (a pipe that reads big chunks gets a scratch of its own, handed
+ * on as the chunk without a copy, as Node does). Backpressure is
  * real: when more than `HIGH_WATER` units wait unread (or more than the current read asked for),
  * the stream is paused, Node stops reading the pipe, and the child blocks on its next write.
  * `communicate()` switches the reader to collecting (no limit) and back, so a timeout or a kill
@@ -16,6 +20,7 @@ import { describeValue } from '../internal/validators.ts';
 import { ByteBuffer, type ReadBuffer, TextBuffer } from './buffers.ts';
 import type { Codec } from './codec.ts';
 import { CondOp, MUST_WAIT, Signal } from './cond-op.ts';
+import { readDirectly } from './direct-reads.ts';
 
 /**
  * Units (bytes, or characters in text mode) buffered before the pipe is paused: beyond this, a
@@ -25,6 +30,18 @@ import { CondOp, MUST_WAIT, Signal } from './cond-op.ts';
  * p.stdout!.statistics().buffered <= HIGH_WATER + 64 * 1024; // plus at most one chunk in flight
  */
 export const HIGH_WATER = 64 * 1024;
+
+/** Bytes asked of each direct read into a scratch buffer (as Node's own reads). */
+const READ_SIZE = 64 * 1024;
+/** Bytes asked of each read into the communicate() store: a socket pair queues ~200 KiB. */
+const STORE_READ_SIZE = 256 * 1024;
+
+/**
+ * The scratch buffer direct reads share until a reader shows it reads big chunks. Reads run one
+ * at a time on this thread and each is copied out (or decoded) before the next, so one buffer
+ * serves every pipe, and an idle pipe holds no read buffer of its own.
+ */
+let sharedScratch: Buffer | null = null;
 
 function validateSize(size: unknown, name: string): number {
   if (size === undefined || size === null) return -1;
@@ -53,6 +70,16 @@ export class PipeReader<T extends Buffer | string = Buffer> {
   readonly _signal = new Signal();
   private readonly buffer: ReadBuffer<T>;
   private readonly empty: T;
+  private readonly stream: Readable;
+  /** Whether reads come through `onFilled` (direct reads) rather than 'data' events. */
+  private readonly direct: boolean;
+  private readonly binary: boolean;
+  /** Whether this pipe has had a big read: then reads go to a scratch buffer of its own. */
+  private bigReads = false;
+  /** This pipe's own scratch buffer (see `bigReads`). */
+  private scratch: Buffer | null = null;
+  /** After `_pumpTo` in direct mode: where reads go. */
+  private pumpTarget: Writable | null = null;
   private flowing = false;
   private paused = false;
   private collecting = false;
@@ -64,16 +91,16 @@ export class PipeReader<T extends Buffer | string = Buffer> {
   private error: unknown = null;
   private reader: CondOp<unknown> | null = null;
 
-  constructor(
-    private readonly stream: Readable,
-    codec: Codec | null,
-    name: string,
-  ) {
+  constructor(stream: Readable, codec: Codec | null, name: string) {
     this.name = name;
+    this.binary = codec === null;
     this.buffer = (codec === null
       ? new ByteBuffer()
       : new TextBuffer(codec)) as unknown as ReadBuffer<T>;
     this.empty = (codec === null ? Buffer.alloc(0) : '') as T;
+    const socket = readDirectly(stream, { region: this.nextRegion, filled: this.onFilled });
+    this.direct = socket !== null;
+    this.stream = stream = socket ?? stream;
     stream.on('error', this.onError);
     stream.on('close', this.onClose);
     // Listen at once: when the child exits, Node resumes any stdio stream nobody listens to
@@ -220,8 +247,14 @@ export class PipeReader<T extends Buffer | string = Buffer> {
     for (const chunk of this.buffer.drainBytes()) dest.write(chunk);
     if (this.eof) dest.end();
     else {
-      this.stream.pipe(dest);
       dest.once('close', () => this.stream.destroy());
+      if (!this.direct) {
+        this.stream.pipe(dest);
+        return;
+      }
+      this.pumpTarget = dest;
+      this.stream.once('end', () => dest.end());
+      this.stream.resume();
     }
   }
 
@@ -276,7 +309,7 @@ export class PipeReader<T extends Buffer | string = Buffer> {
   private startFlowing(): void {
     if (!this.flowing) {
       this.flowing = true;
-      this.stream.on('data', this.onData);
+      if (!this.direct) this.stream.on('data', this.onData);
       this.stream.on('end', this.onEnd);
       this.stream.resume();
     } else if (this.paused) this.resume();
@@ -292,7 +325,39 @@ export class PipeReader<T extends Buffer | string = Buffer> {
     this.stream.resume();
   }
 
-  private readonly onData = (chunk: Buffer): void => {
+  /** Direct reads: the next read goes into the output store if it takes them, else scratch. */
+  private readonly nextRegion = (): Uint8Array => {
+    const room = this.buffer.room(STORE_READ_SIZE);
+    if (room !== null) return room;
+    if (this.bigReads) return (this.scratch ??= Buffer.allocUnsafeSlow(READ_SIZE));
+    return (sharedScratch ??= Buffer.allocUnsafeSlow(READ_SIZE));
+  };
+
+  /** Direct reads: `n` bytes arrived in `region` (from `nextRegion`). */
+  private readonly onFilled = (region: Uint8Array, n: number): void => {
+    if (this.pumpTarget !== null) {
+      if (!this.pumpTarget.write(Buffer.from(region.subarray(0, n)))) {
+        this.stream.pause();
+        this.pumpTarget.once('drain', () => this.stream.resume());
+      }
+      return;
+    }
+    if (this.error === null && this.buffer.commit(region, n)) this.afterData();
+    else this.onData(this.binary ? this.ownChunk(region, n) : region.subarray(0, n));
+  };
+
+  /** The bytes of a direct read as a Buffer the byte buffer may keep. */
+  private ownChunk(region: Uint8Array, n: number): Buffer {
+    const big = n >= READ_SIZE / 2;
+    if (big && region === this.scratch) {
+      this.scratch = null; // the chunk keeps this scratch; the next read gets a new one
+      return Buffer.from(region.buffer, region.byteOffset, n);
+    }
+    this.bigReads ||= big;
+    return Buffer.from(region.subarray(0, n)); // a copy: small ones come from Node's pool
+  }
+
+  private readonly onData = (chunk: Uint8Array): void => {
     if (this.error === null) {
       try {
         this.buffer.push(chunk);
@@ -300,9 +365,13 @@ export class PipeReader<T extends Buffer | string = Buffer> {
         this.error = error;
       }
     }
+    this.afterData();
+  };
+
+  private afterData(): void {
     if (!this.collecting && this.buffer.size >= Math.max(HIGH_WATER, this.wanted)) this.pause();
     this._signal.notify();
-  };
+  }
 
   private readonly onEnd = (): void => {
     try {

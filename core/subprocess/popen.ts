@@ -24,7 +24,13 @@ import { type PopenOptions, planSpawn, type SpawnPlan } from './options.ts';
 import { PipeReader } from './pipe-reader.ts';
 import { PipeWriter } from './pipe-writer.ts';
 import { killOnExit, type SignalLike, signalGroup, validateSignal } from './process-group.ts';
-import { checkCwd, diagnoseSpawnFailure, findProgram, spawnError } from './spawn-failure.ts';
+import {
+  checkCwd,
+  diagnoseSpawnFailure,
+  findProgram,
+  resolveOnPath,
+  spawnError,
+} from './spawn-failure.ts';
 
 const hub = getHub();
 
@@ -86,7 +92,8 @@ export class Popen<T extends Buffer | string = Buffer> extends Linkable {
     const stdinFrom = plan.stdinFrom;
     const handOff = stdinFrom?._streamForHandOff() ?? null;
     if (handOff !== null) plan.options.stdio[0] = handOff;
-    const child = spawn(plan.file, plan.argv, plan.options);
+    const file = resolveOnPath(plan.file, plan.options.env) ?? plan.file;
+    const child = spawn(file, plan.argv, plan.options);
     child.on('error', ignoreLateError);
     if (child.pid === undefined) {
       const { cwd, env } = plan.options;

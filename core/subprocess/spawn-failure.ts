@@ -62,9 +62,33 @@ export function findProgram(
   return { ok: false, code: 'ENOENT', detail: `no such file or directory${where}` };
 }
 
+/**
+ * The absolute path exec would run for a bare program name: the first PATH entry holding a
+ * runnable file, as exec searches. Spawning that path, the child execs once instead of trying
+ * each PATH entry after the fork (where every failed exec costs more). Null, leaving the search
+ * to the child, when `file` is a path, PATH is not set, a relative entry comes first, or
+ * nothing runnable is found (the spawn then fails and is diagnosed as before).
+ *
+ * @example
+ * resolveOnPath('true', undefined); // '/usr/bin/true'
+ */
+export function resolveOnPath(file: string, env: NodeJS.ProcessEnv | undefined): string | null {
+  if (file.includes('/') || file === '') return null;
+  const path = env === undefined ? process.env.PATH : env.PATH;
+  if (typeof path !== 'string') return null;
+  for (const dir of path.split(delimiter)) {
+    if (!isAbsolute(dir)) return null;
+    const candidate = dir.endsWith('/') ? dir + file : `${dir}/${file}`;
+    if (programState(candidate) === 'ok') return candidate;
+  }
+  return null;
+}
+
 function programState(path: string): 'ok' | 'missing' | 'is a directory' | 'is not executable' {
   try {
-    if (statSync(path).isDirectory()) return 'is a directory';
+    const stats = statSync(path, { throwIfNoEntry: false }); // no exception for the usual miss
+    if (stats === undefined) return 'missing';
+    if (stats.isDirectory()) return 'is a directory';
     accessSync(path, constants.X_OK);
     return 'ok';
   } catch (error) {

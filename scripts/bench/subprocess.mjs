@@ -1,6 +1,8 @@
 /**
  * Benchmark: gevent-ts/subprocess (issue 5 targets). Layer: scripts/bench, our side; imports the
- * built package. Baselines: `subprocess.node.mjs` (plain child_process), `gevent/subprocess.py`.
+ * built package. Baselines: `subprocess.node.mjs` (plain child_process) and
+ * `gevent/b7_subprocess.py`, a byte-for-byte copy of the anchor's gevent script
+ * (`shared/anchors/gevent/bench/b7_subprocess.py`: both gevent figures from one process).
  *
  * Variants (one per process, `--variant=`):
  * - `checkOutput`: `checkOutput(['true'])` x n from `greenlets` greenlets; value = calls/s
@@ -9,9 +11,12 @@
  *   output held as one Buffer as Python returns it (target >= 90% of a raw pipe, >= 1.5x gevent).
  * - `stream`: the same bytes through cat, written with `stdin.write` and read with
  *   `stdout.read1()` by two greenlets and dropped: the cost of the cooperative pipes alone.
+ * - `nodeSpawn`: no library: `child_process.spawn('true')` with ours' stdio (one pipe, for
+ *   stdout), n from `greenlets` async loops: the ceiling of any spawn through child_process.
  * - `compare`: the side-by-side run: every variant of this script, of the plain-Node baseline
- *   and of gevent, each in a fresh process, interleaved for `rounds` rounds; prints the medians
- *   and the ratios the issue's targets are stated in.
+ *   and of gevent, each in a fresh process, interleaved for `rounds` rounds; prints medians,
+ *   ranges, and the ratios the issue's targets are stated in (ratio of the medians, and the
+ *   median of the per-round ratios, steadier when the machine's load drifts).
  *
  * @example
  * node --expose-gc scripts/bench/subprocess.mjs --variant=checkOutput --n=300 --greenlets=10
@@ -19,7 +24,7 @@
  * node scripts/bench/subprocess.mjs --variant=compare --rounds=7
  */
 
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn as spawnChild } from 'node:child_process';
 import { join } from 'node:path';
 import { joinall, run, spawn } from '../../dist/core/index.js';
 import { checkOutput, PIPE, Popen } from '../../dist/core/subprocess/index.js';
@@ -32,6 +37,14 @@ const { variant, n, greenlets, mib, rounds } = args({
   mib: 64,
   rounds: 7,
 });
+
+/** The two figures the anchor's gevent script prints, by the names compare() shows. */
+const GEVENT_FIGURES = {
+  'gevent check_output': 'check_output_true_per_sec',
+  'gevent communicate': 'communicate_cat_64MiB_MBps',
+};
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 /** `total` calls of checkOutput(['true']) spread over `count` greenlets. */
 function* checkOutputGrid(total, count) {
@@ -73,6 +86,22 @@ function* streamThroughCat(data) {
   return received;
 }
 
+/** `total` plain spawns of `true` (stdout a pipe, drained) from `count` async loops. */
+async function nodeSpawnGrid(total, count) {
+  const once = () =>
+    new Promise((resolve, reject) => {
+      const child = spawnChild('true', [], { stdio: ['inherit', 'pipe', 'inherit'] });
+      child.stdout.resume();
+      child.on('error', reject);
+      child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`exit ${code}`))));
+    });
+  await Promise.all(
+    Array.from({ length: count }, async () => {
+      for (let i = 0; i < total / count; i++) await once();
+    }),
+  );
+}
+
 if (variant === 'checkOutput') {
   await run(checkOutputGrid, greenlets, greenlets); // warm-up
   collectGarbage();
@@ -91,10 +120,27 @@ if (variant === 'checkOutput') {
   if (variant === 'communicate') check(data.equals(out), 'the output differs from the input');
   else check(out === data.length, `${out} bytes came back, expected ${data.length}`);
   report({ value: data.length / total / 1e6, totalSeconds: total, mib });
+} else if (variant === 'nodeSpawn') {
+  await nodeSpawnGrid(greenlets, greenlets); // warm-up
+  collectGarbage();
+  const t0 = performance.now();
+  await nodeSpawnGrid(n, greenlets);
+  const total = seconds(t0);
+  report({ value: n / total, totalSeconds: total, n, greenlets });
 } else if (variant === 'compare') {
   compare();
 } else {
-  throw new TypeError(`unknown --variant=${variant}: checkOutput, communicate, stream or compare`);
+  throw new TypeError(
+    `unknown --variant=${variant}: checkOutput, communicate, stream, nodeSpawn or compare`,
+  );
+}
+
+/** One measurement process; returns { name: value } (gevent's script gives two figures). */
+function measure(name, [cmd, argv]) {
+  const out = execFileSync(cmd, argv, { encoding: 'utf8', timeout: 300_000 });
+  const result = JSON.parse(out.trim().split('\n').pop());
+  if (!name.startsWith('gevent')) return { [name]: result.value };
+  return Object.fromEntries(Object.entries(GEVENT_FIGURES).map(([k, key]) => [k, result[key]]));
 }
 
 /** Runs every measurement `rounds` times, interleaved, each in a fresh process. */
@@ -104,50 +150,43 @@ function compare() {
     process.execPath,
     ['--expose-gc', join(here, script), `--variant=${v}`],
   ];
-  const gevent = (v) => [
-    '/usr/bin/python3',
-    [join(here, 'gevent', 'subprocess.py'), `--variant=${v}`],
-  ];
   const runs = {
     'ours checkOutput': node('subprocess.mjs', 'checkOutput'),
     'node execFile': node('subprocess.node.mjs', 'execFile'),
-    'gevent check_output': gevent('check_output'),
+    'node spawn (ceiling)': node('subprocess.mjs', 'nodeSpawn'),
+    'gevent (anchor b7)': ['/usr/bin/python3', [join(here, 'gevent', 'b7_subprocess.py')]],
     'ours communicate': node('subprocess.mjs', 'communicate'),
     'ours stream (read1)': node('subprocess.mjs', 'stream'),
-    'node pipe': node('subprocess.node.mjs', 'pipe'),
-    'node pipe + concat': node('subprocess.node.mjs', 'pipeCollect'),
-    'gevent communicate': gevent('communicate'),
+    'node pipe, dropped': node('subprocess.node.mjs', 'pipe'),
+    'node pipe, kept': node('subprocess.node.mjs', 'pipeCollect'),
   };
-  const seen = Object.fromEntries(Object.keys(runs).map((name) => [name, []]));
+  const seen = {};
   for (let round = 0; round < rounds; round++) {
-    for (const [name, [cmd, argv]] of Object.entries(runs)) {
-      const out = execFileSync(cmd, argv, { encoding: 'utf8', timeout: 300_000 });
-      seen[name].push(JSON.parse(out.trim().split('\n').pop()).value);
+    for (const [name, command] of Object.entries(runs)) {
+      for (const [k, v] of Object.entries(measure(name, command))) (seen[k] ??= []).push(v);
     }
   }
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const m = Object.fromEntries(Object.entries(seen).map(([name, xs]) => [name, median(xs)]));
   for (const [name, xs] of Object.entries(seen)) {
-    const unit = name.includes('heck') || name.includes('exec') ? 'calls/s' : 'MB/s';
+    const unit = /check|exec|spawn/i.test(name) ? 'calls/s' : 'MB/s';
+    const range = `${Math.min(...xs).toFixed(0)}-${Math.max(...xs).toFixed(0)}`;
     console.log(
-      `${name.padEnd(22)} median ${m[name].toFixed(1).padStart(7)} ${unit}   runs ${xs.map((x) => x.toFixed(0)).join(' ')}`,
+      `${name.padEnd(22)} median ${m[name].toFixed(0).padStart(5)} ${unit.padEnd(7)} range ${range.padEnd(9)} runs ${xs.map((x) => x.toFixed(0)).join(' ')}`,
     );
   }
-  const ratio = (a, b) => `${(m[a] / m[b]).toFixed(2)}x`;
-  console.log(
-    `checkOutput / execFile           ${ratio('ours checkOutput', 'node execFile')} (target >= 0.90)`,
-  );
-  console.log(
-    `checkOutput / gevent             ${ratio('ours checkOutput', 'gevent check_output')} (target >= 3)`,
-  );
-  console.log(
-    `communicate / raw pipe           ${ratio('ours communicate', 'node pipe')} (target >= 0.90)`,
-  );
-  console.log(
-    `communicate / raw pipe + concat  ${ratio('ours communicate', 'node pipe + concat')}`,
-  );
-  console.log(`stream (read1) / raw pipe        ${ratio('ours stream (read1)', 'node pipe')}`);
-  console.log(
-    `communicate / gevent             ${ratio('ours communicate', 'gevent communicate')} (target >= 1.5)`,
-  );
+  const ratio = (a, b, target) => {
+    const rounds = seen[a].map((x, i) => x / seen[b][i]);
+    const spread = `${Math.min(...rounds).toFixed(2)}-${Math.max(...rounds).toFixed(2)}`;
+    const goal = target === undefined ? '' : ` target >= ${target}`;
+    console.log(
+      `${`${a} / ${b}`.padEnd(46)} ${(m[a] / m[b]).toFixed(2)}x, per round ${median(rounds).toFixed(2)}x (${spread})${goal}`,
+    );
+  };
+  ratio('ours checkOutput', 'node execFile', 0.9);
+  ratio('ours checkOutput', 'gevent check_output', 3);
+  ratio('node spawn (ceiling)', 'gevent check_output');
+  ratio('ours communicate', 'node pipe, kept', 0.9);
+  ratio('ours communicate', 'node pipe, dropped', 0.9);
+  ratio('ours communicate', 'gevent communicate', 1.5);
+  ratio('ours stream (read1)', 'node pipe, dropped');
 }
