@@ -1,5 +1,6 @@
 /**
- * The runtime's error classes. Layer: core/internal (imports nothing of ours).
+ * The runtime's error classes, and the spawn-site capture that enriches the stack of an error a
+ * greenlet fails with. Layer: core/internal (imports nothing of ours).
  *
  * Every error has a stable `code` and a `name` equal to its class name. The ones thrown on hot
  * paths (GreenletExit, Full, Empty) are created without capturing a stack: a kill or a full
@@ -14,6 +15,63 @@ export function withoutStack<T>(make: () => T): T {
     return make();
   } finally {
     Error.stackTraceLimit = limit;
+  }
+}
+
+/** Frames a spawn site keeps, and how many are captured to find them past our own frames. */
+const SITE_FRAMES = 4;
+const SITE_CAPTURE_LIMIT = 10;
+/** This package's core/ directory (source or dist): frames in it are not the caller's code. */
+const LIBRARY_DIR = new URL('.', import.meta.url);
+const GENERATOR_PLUMBING = /^ {4}at \S+\.(next|throw|return) \(<anonymous>\)$/;
+const SPAWN_SITE_HEADER = /\n {4}--- greenlet .* spawned at ---\n/;
+
+/** @internal A captured, not yet formatted, stack (Error.captureStackTrace's target). */
+export interface CapturedSite {
+  stack?: string;
+}
+
+/**
+ * @internal Captures where the caller of `skip` is, cheaply: a low `Error.stackTraceLimit` and
+ * no formatting (V8 formats `stack` on first read, which `formatSite` does only when needed).
+ */
+export function captureSite(skip: NewableFunction | ((...args: any[]) => unknown)): CapturedSite {
+  const site: CapturedSite = {};
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = SITE_CAPTURE_LIMIT;
+  Error.captureStackTrace(site, skip);
+  Error.stackTraceLimit = limit;
+  return site;
+}
+
+/**
+ * @internal The first few "    at ..." lines of a captured site outside this package's core/
+ * (all of them, up to the bound, when every frame is ours).
+ */
+export function formatSite(site: CapturedSite): string {
+  // Frames only ("    at ..."), without a generator's own `.next (<anonymous>)` plumbing.
+  const frames = (site.stack ?? '')
+    .split('\n')
+    .filter((line) => line.startsWith('    at ') && !GENERATOR_PLUMBING.test(line));
+  const outside = frames.filter(
+    (line) => !line.includes(LIBRARY_DIR.href) && !line.includes(LIBRARY_DIR.pathname),
+  );
+  return (outside.length > 0 ? outside : frames).slice(0, SITE_FRAMES).join('\n');
+}
+
+/**
+ * @internal Appends `    --- greenlet <name> spawned at ---` and the site's lines to the stack
+ * of `error`, once: an error that already carries a spawn site (re-raised by another greenlet)
+ * is left as it is. Errors whose stack cannot be written are left alone too.
+ */
+export function appendSpawnSite(error: unknown, name: string, site: string): void {
+  if (!(error instanceof Error) || site === '') return;
+  try {
+    const stack = error.stack;
+    if (typeof stack !== 'string' || SPAWN_SITE_HEADER.test(stack)) return;
+    error.stack = `${stack}\n    --- greenlet ${name} spawned at ---\n${site}`;
+  } catch {
+    // a frozen error or a throwing stack accessor: keep the original
   }
 }
 
@@ -51,6 +109,35 @@ export class GreenletExit extends GeventError {
  */
 export class LoopExit extends GeventError {
   override readonly code: string = 'ERR_LOOP_EXIT';
+}
+
+const DEADLOCK_LINES = 20;
+
+/**
+ * @internal LoopExit's message: what the root greenlet waits on, then the other parked
+ * greenlets and what each waits on (at most 20 lines, then a count).
+ */
+export function deadlockMessage(
+  hub: string,
+  root: string,
+  rootWaitsOn: string,
+  parked: ReadonlyArray<{ name: string; text: string; waitingOn: string }>,
+  liveCount: number,
+): string {
+  const lines = [
+    'This operation would block forever',
+    `\tHub: ${hub}`,
+    `\t${root} is waiting on ${rootWaitsOn}, and no timer, socket or other greenlet can wake it`,
+  ];
+  if (parked.length > 0) {
+    lines.push(`\tOther greenlets blocked (${parked.length} of ${liveCount} live):`);
+    for (const g of parked.slice(0, DEADLOCK_LINES)) {
+      lines.push(`\t  ${g.name} ${g.text} is waiting on ${g.waitingOn}`);
+    }
+    if (parked.length > DEADLOCK_LINES)
+      lines.push(`\t  ... and ${parked.length - DEADLOCK_LINES} more`);
+  }
+  return lines.join('\n');
 }
 
 /** A blocking call was made where nothing can block: outside any greenlet, in a hub callback. */

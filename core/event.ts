@@ -11,6 +11,22 @@ import { Timeout } from './timeout.ts';
 
 const hub = getHub();
 
+/** A snapshot of an Event (see `Event.statistics()`). */
+export interface EventStatistics {
+  /** Whether the flag is set. */
+  set: boolean;
+  /** Parked waiters plus registered link callbacks. */
+  waiters: number;
+}
+
+/** A snapshot of an AsyncResult (see `AsyncResult.statistics()`). */
+export interface AsyncResultStatistics {
+  /** `'unset'` until `set`/`setException`, then `'value'` or `'exception'`. */
+  state: 'unset' | 'value' | 'exception';
+  /** Parked waiters plus registered link callbacks. */
+  waiters: number;
+}
+
 /**
  * A flag greenlets wait on. `set()` wakes every waiter (after the setter yields); `clear()`
  * resets it. gevent's (and threading's) Event.
@@ -44,6 +60,19 @@ export class Event extends Linkable {
   /** Waits until the flag is set; returns it (true), or false if `timeout` seconds pass first. */
   wait(timeout?: number | null): Op<boolean> {
     return new EventWaitOp(this, validateTimeout(timeout));
+  }
+
+  /**
+   * A cheap, read-only snapshot for debugging and dashboards.
+   *
+   * @example
+   * const ready = new Event();
+   * spawn(function* () { yield* ready.wait(); });
+   * yield* sleep(0);
+   * ready.statistics(); // { set: false, waiters: 1 }
+   */
+  statistics(): EventStatistics {
+    return { set: this.flag, waiters: this.linkCount() };
   }
 
   override toString(): string {
@@ -82,6 +111,7 @@ class EventWaitOp extends WaitOp<boolean> implements LinkWaiter {
 const UNSET = 0;
 const VALUE = 1;
 const ERROR = 2;
+const RESULT_STATES = ['unset', 'value', 'exception'] as const;
 
 /**
  * A one-time value or exception that greenlets wait for (a future). Thenable: `await ar` works
@@ -165,6 +195,18 @@ export class AsyncResult<T = unknown> extends Linkable implements PromiseLike<T>
   outcome(): T {
     if (this.state === ERROR) throw this._exception;
     return this._value as T;
+  }
+
+  /**
+   * A cheap, read-only snapshot for debugging and dashboards.
+   *
+   * @example
+   * const result = new AsyncResult<number>();
+   * result.set(42);
+   * result.statistics(); // { state: 'value', waiters: 0 }
+   */
+  statistics(): AsyncResultStatistics {
+    return { state: RESULT_STATES[this.state]!, waiters: this.linkCount() };
   }
 
   override toString(): string {

@@ -1,11 +1,16 @@
 /**
- * The waits on a greenlet: `join()` and `get()`. Layer: scheduler.
+ * The waits on a greenlet (`join()`, `get()`) and of one (a yielded promise, a `startLater`
+ * delay). Layer: scheduler.
  */
 
 import type { Greenlet } from './greenlet.ts';
+import { getHub, type Park } from './hub.ts';
 import type { LinkWaiter } from './internal/linkable.ts';
+import type { TimerEntry } from './internal/timer-heap.ts';
 import { MUST_WAIT, WaitOp } from './internal/wait-op.ts';
 import { Timeout } from './timeout.ts';
+
+const hub = getHub();
 
 /** @internal `greenlet.join(timeout)`: wait for death; never raises its exception. */
 export class JoinOp extends WaitOp<void> implements LinkWaiter {
@@ -67,5 +72,42 @@ export class GetOp<T> extends WaitOp<T> implements LinkWaiter {
   }
   protected describe(): string {
     return String(this.g);
+  }
+}
+
+/** Waits for a promise a greenlet yielded (or its async body's promise). */
+/** @internal */
+export class PromisePark implements Park {
+  private live = true;
+  constructor(
+    private readonly g: Greenlet<any>,
+    promise: PromiseLike<unknown>,
+    readonly isBody: boolean,
+  ) {
+    promise.then(
+      (value) => this.live && hub.wake(g, value),
+      (error) => this.live && hub.wakeRaise(g, error),
+    );
+  }
+  cancelWait(): boolean {
+    // An async body cannot be interrupted: kill aborts its signal and waits for it to settle.
+    if (this.isBody) return false;
+    this.live = false;
+    return true;
+  }
+  describeWait(): string {
+    return this.isBody ? `the promise of ${this.g}'s async body` : 'a promise';
+  }
+}
+
+/** @internal A `startLater` delay: schedules the greenlet's first step when it fires. */
+export class StartTimer implements TimerEntry {
+  at = 0;
+  seq = 0;
+  cancelled = false;
+  ref = true;
+  constructor(private readonly g: Greenlet<any>) {}
+  fire(): void {
+    hub.schedule(this.g);
   }
 }

@@ -6,11 +6,18 @@
  * promise; killing it aborts `getcurrent().signal` and it dies when its promise settles).
  */
 
-import { GreenletExit } from './errors.ts';
-import { GetOp, JoinOp } from './greenlet-waits.ts';
-import { getHub, KILL, NEXT, type Park, type Runnable, YIELDED } from './hub.ts';
+import { config } from './config.ts';
+import {
+  appendSpawnSite,
+  type CapturedSite,
+  captureSite,
+  formatSite,
+  GreenletExit,
+} from './errors.ts';
+import { GreenletSpawned, notify, spawnWatched } from './events.ts';
+import { GetOp, JoinOp, PromisePark, StartTimer } from './greenlet-waits.ts';
+import { getHub, KILL, type LiveNode, NEXT, type Park, type Runnable, YIELDED } from './hub.ts';
 import { Linkable, type LinkCallback } from './internal/linkable.ts';
-import type { TimerEntry } from './internal/timer-heap.ts';
 import {
   isThenable,
   validateFunction,
@@ -18,9 +25,11 @@ import {
   validateTimeout,
 } from './internal/validators.ts';
 import { DONE } from './internal/wait-op.ts';
+import { startMonitorFromEnv } from './monitor.ts';
 import { STALE, Timeout } from './timeout.ts';
 
 const hub = getHub();
+startMonitorFromEnv(); // GEVENT_MONITOR_THREAD_ENABLE: every greenlet user loads this module
 
 /**
  * A blocking operation: iterate it with `yield*` inside a greenlet. Every Op this library
@@ -55,6 +64,10 @@ let deaths = 0;
 
 /** Rarely used per-greenlet state, kept out of the object so a parked greenlet stays small. */
 interface Extra {
+  ident?: number;
+  name?: string;
+  /** Where the greenlet was created (`config.trackSpawnSites`), formatted on first use. */
+  site?: CapturedSite | string;
   startTimer?: StartTimer;
   promise?: Promise<unknown>;
   abort?: AbortController;
@@ -93,11 +106,16 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
   private _state = CREATED;
   private _value: T | undefined = undefined;
   private _exception: unknown = undefined;
-  private _ident = 0;
-  private _name: string | null = null;
   private _extra: Extra | null = null;
   /** @internal Order of death among all greenlets (for completion-order results). */
   _deathOrder = 0;
+  /** @internal The hub's list of live greenlets (see `hub.greenlets()`). */
+  _prevLive: LiveNode | null = null;
+  /** @internal */
+  _nextLive: LiveNode | null = null;
+  // Assigned in the constructor only (no class-field initializer), so the field's type is
+  // settled by its first store.
+  declare private _spawner: Greenlet<unknown> | null;
 
   constructor(fn?: AnyFn | null, ...args: unknown[]) {
     super();
@@ -109,6 +127,8 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
     }
     this._fn = typeof fn === 'function' ? fn : null;
     this._args = args.length === 0 ? NO_ARGS : args;
+    this._spawner = hub.current as Greenlet<unknown> | null;
+    if (config.trackSpawnSites) this.extra().site = captureSite(Greenlet);
   }
 
   /** Creates a greenlet of this class and starts it. */
@@ -132,7 +152,9 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
   start(): void {
     if (this._state !== CREATED) return;
     this._state = SCHEDULED;
+    hub._linkLive(this);
     hub.schedule(this);
+    if (spawnWatched()) notify(new GreenletSpawned(this));
   }
 
   /** Schedules the greenlet to start in `seconds`. */
@@ -140,9 +162,11 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
     validateSeconds(seconds, 'seconds');
     if (this._state !== CREATED) return;
     this._state = SCHEDULED;
+    hub._linkLive(this);
     const timer = new StartTimer(this);
     this.extra().startTimer = timer;
     hub.timers.add(timer, seconds);
+    if (spawnWatched()) notify(new GreenletSpawned(this));
   }
 
   /** True from `start()` until the greenlet dies (false before start and after death). */
@@ -176,16 +200,59 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
 
   /** A small number unique to this greenlet, assigned on first use. */
   get minimalIdent(): number {
-    if (this._ident === 0) this._ident = ++lastIdent;
-    return this._ident;
+    const extra = this.extra();
+    return (extra.ident ??= ++lastIdent);
   }
 
   get name(): string {
-    return this._name ?? `Greenlet-${this.minimalIdent}`;
+    return this._extra?.name ?? `Greenlet-${this.minimalIdent}`;
   }
 
   set name(name: string) {
-    this._name = String(name);
+    this.extra().name = String(name);
+  }
+
+  /**
+   * The greenlet that was running when this one was created (null: created from plain code or
+   * a hub callback). Kept while this greenlet lives; dropped at its death if the spawner is
+   * dead by then, so chains of dead spawners are not kept alive.
+   *
+   * @example
+   * const child = spawn(work);
+   * child.spawningGreenlet === getcurrent(); // true inside a greenlet
+   */
+  get spawningGreenlet(): Greenlet<unknown> | null {
+    return this._spawner;
+  }
+
+  /**
+   * Where this greenlet was created: a few `    at file:line:col` lines (the caller's frames,
+   * past this library's own), or undefined when spawn sites are not tracked
+   * (`config.trackSpawnSites`, env `GEVENT_TRACK_SPAWN_SITES=1`).
+   *
+   * @example
+   * config.trackSpawnSites = true;
+   * console.log(spawn(work).spawningStack); // "    at main (file:///app/main.js:12:3)"
+   */
+  get spawningStack(): string | undefined {
+    const extra = this._extra;
+    const site = extra?.site;
+    if (site === undefined) return undefined;
+    if (typeof site === 'string') return site;
+    return (extra!.site = formatSite(site));
+  }
+
+  /**
+   * A short description of what this greenlet is parked on (e.g. `<Queue qsize=0 getters=1>`),
+   * or null when it is not waiting (running, queued to run, not started or dead).
+   *
+   * @example
+   * for (const g of getHub().greenlets()) console.log(g.name, g.waitingOn());
+   */
+  waitingOn(): string | null {
+    const park = this._park;
+    if (park === null) return null;
+    return park.describeWait?.() ?? 'something';
   }
 
   /**
@@ -288,7 +355,8 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
   override toString(): string {
     const fn = this._fn?.name || (this._fn ? '<anonymous>' : '_run');
     const args = this._args.map(shortRepr).join(', ');
-    const named = this._name === null ? '' : ` "${this._name}"`;
+    const name = this._extra?.name;
+    const named = name === undefined ? '' : ` "${name}"`;
     return `<${this.constructor.name}${named} at 0x${this.minimalIdent.toString(16)}: ${fn}(${args})>`;
   }
 
@@ -413,9 +481,13 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
     this._deathOrder = ++deaths;
     this._it = null;
     this._park = null;
+    hub._unlinkLive(this);
+    const spawner = this._spawner;
+    if (spawner !== null && spawner._state === DEAD) this._spawner = null;
     if (this._extra !== null) this._extra.locals = undefined;
     if (failed && !(error instanceof GreenletExit)) {
       this._exception = error;
+      if (this._extra?.site !== undefined) appendSpawnSite(error, this.name, this.spawningStack!);
       // A root's exception goes to the caller of run(), as gevent's main greenlet raises it.
       if (!hub.roots.delete(this)) hub.reportError(this, error);
     } else {
@@ -440,41 +512,6 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
 
   private extra(): Extra {
     return (this._extra ??= {});
-  }
-}
-
-/** Waits for a promise a greenlet yielded (or its async body's promise). */
-class PromisePark implements Park {
-  private live = true;
-  constructor(
-    private readonly g: Greenlet<any>,
-    promise: PromiseLike<unknown>,
-    readonly isBody: boolean,
-  ) {
-    promise.then(
-      (value) => this.live && hub.wake(g, value),
-      (error) => this.live && hub.wakeRaise(g, error),
-    );
-  }
-  cancelWait(): boolean {
-    // An async body cannot be interrupted: kill aborts its signal and waits for it to settle.
-    if (this.isBody) return false;
-    this.live = false;
-    return true;
-  }
-  describeWait(): string {
-    return this.isBody ? `the promise of ${this.g}'s async body` : 'a promise';
-  }
-}
-
-class StartTimer implements TimerEntry {
-  at = 0;
-  seq = 0;
-  cancelled = false;
-  ref = true;
-  constructor(private readonly g: Greenlet<any>) {}
-  fire(): void {
-    hub.schedule(this.g);
   }
 }
 

@@ -16,12 +16,18 @@
  *   and is thrown at the very next switch point, so a wake's payload (a queue item, a permit)
  *   is never lost to a kill;
  * - CALL: run `target(value)` in hub context.
+ *
+ * Observability (issue 6) lives beside the queue, not in it: the live greenlets form an
+ * intrusive list through two fields of each greenlet (O(1) at start and death), and a switch
+ * trace or the monitor hook into the drain behind one branch on `hooked` per step.
  */
 
 import { config } from './config.ts';
-import { BlockingSwitchOutError, LoopExit } from './errors.ts';
+import { BlockingSwitchOutError, deadlockMessage, LoopExit } from './errors.ts';
 import { type TimerEntry, TimerHeap } from './internal/timer-heap.ts';
 import { validateTimeout } from './internal/validators.ts';
+
+type Greenlet<T> = import('./greenlet.ts').Greenlet<T>;
 
 const RESOLVED = Promise.resolve();
 const INITIAL_CAPACITY = 1024;
@@ -49,14 +55,48 @@ export interface Park {
   describeWait?(): string;
 }
 
+/** A link of the hub's intrusive list of live greenlets (two fields on each greenlet). */
+export interface LiveNode {
+  _prevLive: LiveNode | null;
+  _nextLive: LiveNode | null;
+}
+
 /** The part of a greenlet the hub drives (implemented by `Greenlet`). */
-export interface Runnable {
+export interface Runnable extends LiveNode {
   _park: Park | null;
   _wakeQueued: boolean;
   _resume(value: unknown, mode: number): void;
   readonly dead: boolean;
   toString(): string;
 }
+
+/**
+ * A switch trace (gevent's `greenlet.settrace`): called before each greenlet step with
+ * `'switch'` (a wake) or `'throw'` (an error or kill thrown in). Set it with `setSwitchTrace`.
+ *
+ * @example
+ * const countSteps: SwitchTrace = (event, greenlet) => steps.set(greenlet, (steps.get(greenlet) ?? 0) + 1);
+ */
+export type SwitchTrace = (event: 'switch' | 'throw', greenlet: Greenlet<unknown>) => void;
+
+/**
+ * @internal What the monitor (core/monitor.ts) hooks into the drain: shared cells it bumps per
+ * step, and the call made when the monitor's worker has flagged a blocked hub.
+ */
+export interface StepWatch {
+  /** Shared with the monitor's worker: [STEP_SEQ] the hub bumps, [BLOCKED] the worker sets. */
+  readonly cells: Int32Array;
+  /** The counter value at the start of the latest step, and who ran it (null: a callback). */
+  stepSeq: number;
+  stepGreenlet: Greenlet<unknown> | null;
+  /** Called after a step when the worker has flagged a block. */
+  blockedAfterStep(): void;
+}
+
+/** Cells of `StepWatch.cells`: the step counter (bumped at each step's start and end)... */
+export const STEP_SEQ = 0;
+/** ...and the flag the worker sets when the counter stood still too long. */
+export const BLOCKED = 1;
 
 export type ErrorHandler = (context: unknown, error: unknown) => void;
 
@@ -88,6 +128,8 @@ export class Hub {
   switches = 0;
   /** Prints an error nobody caught (a failed greenlet, a failing link). Replace to redirect. */
   handleError: ErrorHandler = printError;
+  /** The running hub monitor (`startMonitor()`), or null. */
+  monitor: import('./monitor.ts').HubMonitor | null = null;
 
   // The run queue is a ring of triples in three parallel arrays whose capacity is a power of
   // two: pushing and draining never grow, copy or truncate an array (all slow in V8) except
@@ -103,8 +145,17 @@ export class Hub {
   private idleWaiters: Array<() => void> = [];
   private readonly drainFn = () => this.drain();
   private readonly switchIntervalMs = config.switchInterval * 1000;
+  // Observability: all of it costs one branch on `hooked` per step while nothing is hooked.
+  private hooked = false;
+  private trace: SwitchTrace | null = null;
+  private watch: StepWatch | null = null;
+  // The live greenlets, in start order: a circular list through this sentinel.
+  private readonly live: LiveNode = { _prevLive: null, _nextLive: null };
+  private started = 0;
+  private alive = 0;
 
   constructor() {
+    this.live._prevLive = this.live._nextLive = this.live;
     // 'beforeExit' fires when Node's loop has nothing left to do: the moment gevent's loop
     // would exit. It never keeps the process alive by itself.
     process.on('beforeExit', () => this.onLoopEmpty());
@@ -154,6 +205,67 @@ export class Hub {
   /** Number of entries waiting in the run queue. */
   get pendingCount(): number {
     return this.count;
+  }
+
+  /** Greenlets started since the hub was created. */
+  get spawnCount(): number {
+    return this.started;
+  }
+
+  /** Greenlets started and not yet dead. */
+  get greenletCount(): number {
+    return this.alive;
+  }
+
+  /**
+   * The live greenlets (started, not dead) in start order, as of the call.
+   *
+   * @example
+   * for (const g of getHub().greenlets()) console.log(g.name, g.waitingOn());
+   */
+  greenlets(): IterableIterator<Greenlet<unknown>> {
+    const out: Greenlet<unknown>[] = [];
+    for (let node = this.live._nextLive!; node !== this.live; node = node._nextLive!) {
+      out.push(node as Greenlet<unknown>);
+    }
+    return out.values();
+  }
+
+  /** @internal A greenlet started: append it to the live list. O(1). */
+  _linkLive(node: LiveNode): void {
+    const head = this.live;
+    const tail = head._prevLive!;
+    node._prevLive = tail;
+    node._nextLive = head;
+    tail._nextLive = node;
+    head._prevLive = node;
+    this.started++;
+    this.alive++;
+  }
+
+  /** @internal A greenlet died: remove it from the live list if it is there. O(1). */
+  _unlinkLive(node: LiveNode): void {
+    const next = node._nextLive;
+    if (next === null) return;
+    const prev = node._prevLive!;
+    prev._nextLive = next;
+    next._prevLive = prev;
+    node._prevLive = node._nextLive = null;
+    this.alive--;
+  }
+
+  /** @internal See `setSwitchTrace` (core/events.ts). Returns the previous trace. */
+  _setSwitchTrace(trace: SwitchTrace | null): SwitchTrace | null {
+    const previous = this.trace;
+    this.trace = trace;
+    this.hooked = this.trace !== null || this.watch !== null;
+    return previous;
+  }
+
+  /** @internal Attaches (or with null detaches) the monitor's per-step watch. */
+  _setStepWatch(watch: StepWatch | null): void {
+    this.watch = watch;
+    this.hooked = this.trace !== null || this.watch !== null;
   }
 
   /**
@@ -256,7 +368,8 @@ export class Hub {
       this.targets[i] = this.values[i] = undefined;
       this.head = (i + 1) & this.mask;
       this.count--;
-      if (mode === CALL) this.runCallback(target as (arg: unknown) => void, value);
+      if (this.hooked) this.hookedStep(target, value, mode);
+      else if (mode === CALL) this.runCallback(target as (arg: unknown) => void, value);
       else (target as Runnable)._resume(value, mode);
       if ((++steps & 63) === 0 && performance.now() > deadline) break;
     }
@@ -267,6 +380,41 @@ export class Hub {
       setImmediate(this.drainFn);
     } else if (this.mask >= SHRINK_ABOVE) {
       this.shrink(); // a burst is over: give its memory back
+    }
+  }
+
+  /** A step while a switch trace or the monitor is hooked in (rare: kept out of `drain`). */
+  private hookedStep(target: unknown, value: unknown, mode: number): void {
+    const greenlet = mode === CALL ? null : (target as Greenlet<unknown>);
+    if (this.trace !== null && greenlet !== null) this.callTrace(mode, greenlet);
+    const watch = this.watch;
+    if (watch === null) {
+      if (greenlet === null) this.runCallback(target as (arg: unknown) => void, value);
+      else greenlet._resume(value, mode);
+      return;
+    }
+    // The counter moves at the start and at the end of the step: if the worker finds it
+    // standing still at `seq`, this step is what blocked.
+    const cells = watch.cells;
+    const seq = (cells[STEP_SEQ]! + 1) | 0;
+    cells[STEP_SEQ] = seq;
+    watch.stepSeq = seq;
+    watch.stepGreenlet = greenlet;
+    if (greenlet === null) this.runCallback(target as (arg: unknown) => void, value);
+    else greenlet._resume(value, mode);
+    cells[STEP_SEQ] = (seq + 1) | 0;
+    // A plain read: a flag seen one step late is still reported (the monitor re-checks it).
+    if (cells[BLOCKED] !== 0) watch.blockedAfterStep();
+  }
+
+  private callTrace(mode: number, greenlet: Greenlet<unknown>): void {
+    const trace = this.trace!;
+    try {
+      trace(mode === NEXT ? 'switch' : 'throw', greenlet);
+    } catch (error) {
+      // A failing trace would fail every step: it is removed, and the error reported once.
+      if (this.trace === trace) this._setSwitchTrace(null);
+      this.reportError(trace, error);
     }
   }
 
@@ -336,13 +484,25 @@ export class Hub {
 
 function noop(): void {}
 
+/** LoopExit's message: what the root waits on, then every other parked greenlet (bounded). */
 function describeDeadlock(hub: Hub, root: Runnable): string {
-  const what = root._park?.describeWait?.() ?? 'something nothing can set';
-  return (
-    'This operation would block forever\n' +
-    `\tHub: ${hub}\n` +
-    `\t${root} is waiting on ${what}, and no timer, socket or other greenlet can wake it`
+  const parked: Array<{ name: string; text: string; waitingOn: string }> = [];
+  for (const g of hub.greenlets()) {
+    if (g !== root && g._park !== null) {
+      parked.push({ name: g.name, text: String(g), waitingOn: describeWaitOf(g) });
+    }
+  }
+  return deadlockMessage(
+    String(hub),
+    String(root),
+    describeWaitOf(root),
+    parked,
+    hub.greenletCount,
   );
+}
+
+function describeWaitOf(g: Runnable): string {
+  return g._park?.describeWait?.() ?? 'something nothing can set';
 }
 
 function printError(context: unknown, error: unknown): void {

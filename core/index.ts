@@ -26,9 +26,31 @@ export {
   LoopExit,
   PoolFull,
 } from './errors.ts';
-export { AsyncResult, Event } from './event.ts';
-export { type BodyResult, Greenlet, type Op, type OpLike } from './greenlet.ts';
-export { getHub, Hub } from './hub.ts';
+export { AsyncResult, type AsyncResultStatistics, Event, type EventStatistics } from './event.ts';
+export {
+  CHANNELS,
+  EventLoopBlocked,
+  GreenletSpawned,
+  MemoryUsageThresholdExceeded,
+  MemoryUsageUnderThreshold,
+  notify,
+  type RuntimeEvent,
+  type Subscriber,
+  type SwitchTrace,
+  setSwitchTrace,
+  subscribe,
+  subscribers,
+} from './events.ts';
+export {
+  type AnyFn,
+  type BodyResult,
+  Greenlet,
+  type GreenletLinkTarget,
+  type Op,
+  type OpLike,
+} from './greenlet.ts';
+export { type ErrorHandler, getHub, Hub } from './hub.ts';
+export type { LinkCallback } from './internal/linkable.ts';
 export { local } from './local.ts';
 export {
   type AcquireOptions,
@@ -36,9 +58,17 @@ export {
   DummySemaphore,
   Lock,
   RLock,
+  type RLockStatistics,
   Semaphore,
+  type SemaphoreStatistics,
 } from './lock.ts';
-export { BaseGroup, Group, type OpIterator, Pool } from './pool.ts';
+export {
+  HubMonitor,
+  type MonitoringFunction,
+  type MonitorOptions,
+  startMonitor,
+} from './monitor.ts';
+export { BaseGroup, Group, type GroupStatistics, type OpIterator, Pool } from './pool.ts';
 export {
   type BlockOptions,
   Channel,
@@ -47,8 +77,10 @@ export {
   LifoQueue,
   PriorityQueue,
   Queue,
+  type QueueStatistics,
   SimpleQueue,
 } from './queue.ts';
+export { SignalHandler, signalHandler } from './signal.ts';
 export { idle, sleep } from './sleep.ts';
 export { getcurrent, kill, spawn, spawnLater, spawnRaw } from './spawn.ts';
 export { Timeout, type TimeoutException } from './timeout.ts';

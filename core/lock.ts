@@ -23,6 +23,34 @@ export interface AcquireOptions {
   timeout?: number | null;
 }
 
+/** A snapshot of a Semaphore, BoundedSemaphore or Lock (see `Semaphore.statistics()`). */
+export interface SemaphoreStatistics {
+  /** The class name: `'Semaphore'`, `'Lock'`... */
+  kind: string;
+  /** Free permits. */
+  counter: number;
+  /** True when no permit is free. */
+  locked: boolean;
+  /** Greenlets parked in `acquire()`. */
+  waiters: number;
+  /** Greenlets parked in `wait()` plus link callbacks. */
+  watchers: number;
+  /** BoundedSemaphore and Lock only: the most permits there can be. */
+  bound?: number;
+}
+
+/** A snapshot of an RLock (see `RLock.statistics()`). */
+export interface RLockStatistics {
+  kind: 'RLock';
+  locked: boolean;
+  /** The owning greenlet's name (null when free, or held from plain code). */
+  owner: string | null;
+  /** How many times the owner holds it. */
+  count: number;
+  /** Greenlets parked in `acquire()`. */
+  waiters: number;
+}
+
 /**
  * A counting semaphore. `acquire()` takes a permit, waiting while none is free; `release()`
  * gives one back.
@@ -96,6 +124,24 @@ export class Semaphore extends Linkable {
     }
   }
 
+  /**
+   * A cheap, read-only snapshot for debugging and dashboards.
+   *
+   * @example
+   * const sem = new Semaphore(2);
+   * yield* sem.acquire();
+   * sem.statistics(); // { kind: 'Semaphore', counter: 1, locked: false, waiters: 0, watchers: 0 }
+   */
+  statistics(): SemaphoreStatistics {
+    return {
+      kind: this.constructor.name,
+      counter: this.counter,
+      locked: this.locked(),
+      waiters: this.acquirers.size,
+      watchers: this.linkCount(),
+    };
+  }
+
   override toString(): string {
     return `<${this.constructor.name} counter=${this._counter} waiters=${this.acquirers.size}>`;
   }
@@ -167,6 +213,16 @@ export class BoundedSemaphore extends Semaphore {
     this.initial = value;
   }
 
+  /**
+   * The Semaphore snapshot plus `bound`, the starting value it may not be released above.
+   *
+   * @example
+   * new Lock().statistics(); // { kind: 'Lock', counter: 1, locked: false, ..., bound: 1 }
+   */
+  override statistics(): SemaphoreStatistics {
+    return { ...super.statistics(), bound: this.initial };
+  }
+
   override release(): void {
     if (this._counter >= this.initial && this.acquirers.size === 0) {
       throw new RangeError('Semaphore released too many times');
@@ -236,6 +292,26 @@ export class RLock {
     } finally {
       this.release();
     }
+  }
+
+  /**
+   * A cheap, read-only snapshot for debugging and dashboards.
+   *
+   * @example
+   * const lock = new RLock();
+   * yield* lock.acquire();
+   * yield* lock.acquire();
+   * lock.statistics(); // { kind: 'RLock', locked: true, owner: 'Greenlet-1', count: 2, waiters: 0 }
+   */
+  statistics(): RLockStatistics {
+    const owner = this.owner as (Runnable & { name?: unknown }) | null;
+    return {
+      kind: 'RLock',
+      locked: this.locked(),
+      owner: owner === null ? null : String(owner.name ?? owner),
+      count: this.count,
+      waiters: this.sem.acquirers.size,
+    };
   }
 
   toString(): string {

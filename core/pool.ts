@@ -20,6 +20,20 @@ import { IWait, killall } from './wait.ts';
 const hub = getHub();
 type AnyFn = (...args: any[]) => unknown;
 
+/** A snapshot of a Group or Pool (see `BaseGroup.statistics()`). */
+export interface GroupStatistics {
+  /** The class name: `'Group'` or `'Pool'`. */
+  kind: string;
+  /** Live greenlets in the group. */
+  size: number;
+  /** Pool only: the size limit (null: unlimited). */
+  maxsize?: number | null;
+  /** Pool only: free slots (Infinity when unlimited). */
+  free?: number;
+  /** Pool only: greenlets parked waiting for a slot (`spawn`, `add`). */
+  waiters?: number;
+}
+
 /** Iterates a map's results by Op: `for (;;) { const r = yield* it.next(); if (r.done) break; }`. */
 export interface OpIterator<T> {
   next(): Op<IteratorResult<T, undefined>>;
@@ -178,6 +192,18 @@ export abstract class BaseGroup {
     options: { maxsize?: number } = {},
   ): OpIterator<BodyResult<R>> {
     return new MapIterator(this, fn, items, false, options.maxsize);
+  }
+
+  /**
+   * A cheap, read-only snapshot for debugging and dashboards.
+   *
+   * @example
+   * const group = new Group();
+   * group.spawn(function* () { yield* sleep(1); });
+   * group.statistics(); // { kind: 'Group', size: 1 }
+   */
+  statistics(): GroupStatistics {
+    return { kind: this.constructor.name, size: this.size };
   }
 
   toString(): string {
@@ -340,6 +366,23 @@ export class Pool extends BaseGroup {
   ): Generator<unknown, void, unknown> {
     yield* this.add(g, options);
     g.start();
+  }
+
+  /**
+   * The Group snapshot plus `maxsize`, `free` slots and `waiters` (greenlets waiting for a slot).
+   *
+   * @example
+   * const pool = new Pool(2);
+   * yield* pool.spawn(function* () { yield* sleep(1); });
+   * pool.statistics(); // { kind: 'Pool', size: 1, maxsize: 2, free: 1, waiters: 0 }
+   */
+  override statistics(): GroupStatistics {
+    return {
+      ...super.statistics(),
+      maxsize: this.maxsize,
+      free: this.freeCount(),
+      waiters: this.slots.acquirers.size,
+    };
   }
 
   protected override track(g: Greenlet<any>): void {

@@ -22,6 +22,24 @@ export interface BlockOptions {
   timeout?: number | null;
 }
 
+/** A snapshot of a queue (see `Queue.statistics()`). */
+export interface QueueStatistics {
+  /** The class name: `'Queue'`, `'LifoQueue'`, `'Channel'`... */
+  kind: string;
+  /** Items held now (always 0 for a Channel). */
+  size: number;
+  /** The bound (null: unbounded). */
+  maxsize: number | null;
+  /** Greenlets parked in `get()`. */
+  getters: number;
+  /** Greenlets parked in `put()` (with their items). */
+  putters: number;
+  /** Greenlets parked in `peek()`. */
+  peekers: number;
+  /** JoinableQueue only: items put and not yet marked with `taskDone()`. */
+  unfinished?: number;
+}
+
 function normalizeMaxsize(maxsize: unknown): number | null {
   if (maxsize === undefined || maxsize === null) return null;
   if (typeof maxsize !== 'number' || !Number.isInteger(maxsize)) {
@@ -119,6 +137,25 @@ export class Queue<T> {
   peekNowait(): T {
     if (this._qsize() === 0) throw new Empty();
     return this._peek();
+  }
+
+  /**
+   * A cheap, read-only snapshot for debugging and dashboards.
+   *
+   * @example
+   * const q = new Queue<number>(2);
+   * q.putNowait(1);
+   * q.statistics(); // { kind: 'Queue', size: 1, maxsize: 2, getters: 0, putters: 0, peekers: 0 }
+   */
+  statistics(): QueueStatistics {
+    return {
+      kind: this.constructor.name,
+      size: this.qsize(),
+      maxsize: this.maxsize,
+      getters: this.getters.size,
+      putters: this.putters.size,
+      peekers: this.peekers.size,
+    };
   }
 
   toString(): string {
@@ -358,6 +395,18 @@ export class JoinableQueue<T> extends Queue<T> {
   /** Waits until every item put has been marked done; false if `timeout` expires first. */
   join(timeout?: number | null): Op<boolean> {
     return this.done.wait(timeout);
+  }
+
+  /**
+   * The Queue snapshot plus `unfinished`, the count `join()` waits to see reach zero.
+   *
+   * @example
+   * const q = new JoinableQueue<string>();
+   * q.putNowait('a');
+   * q.statistics().unfinished; // 1
+   */
+  override statistics(): QueueStatistics {
+    return { ...super.statistics(), unfinished: this.unfinished };
   }
 
   protected override _onPut(): void {

@@ -39,8 +39,12 @@ export function spawnLater<F extends AnyFn>(
 }
 
 /**
- * gevent's `spawn_raw`. Here a greenlet already carries no tracking cost, so this is `spawn`
- * under gevent's name (kept so ported code reads the same).
+ * gevent's `spawn_raw`. Here a greenlet's own tracking (its spawner, the hub's live list) costs
+ * next to nothing and spawn-site capture follows `config.trackSpawnSites` either way, so this is
+ * `spawn` under gevent's name (kept so ported code reads the same).
+ *
+ * @example
+ * const g = spawnRaw(function* () { yield* sleep(0.1); });
  */
 export const spawnRaw = spawn;
 

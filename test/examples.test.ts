@@ -13,6 +13,7 @@ const dir = join(import.meta.dirname, '..', 'examples');
 
 /** What each example must print (a line fragment of its stdout). */
 const expected: Record<string, RegExp> = {
+  'backdoor.ts': /\[ 1, 4, 9 \]\nafter quit\(\) the backdoor closes the connection: true/,
   'concurrent_jobs.ts': /3 of 4 finished within the 2 s timeout/,
   'failing_greenlet.ts': /get\(\) re-raised: TypeError/,
   'greenlet_subclass.ts': /Ticker\("tick"\) finished with 3/,

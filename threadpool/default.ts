@@ -9,9 +9,17 @@
 
 import { availableParallelism } from 'node:os';
 import { registerHubService } from '../core/hub.ts';
+import { registerRunInfoSection } from '../core/util/sections.ts';
 import { ThreadPool } from './pool.ts';
 
 let defaultPool: ThreadPool | null = null;
+
+// formatRunInfo() asks the pool about itself; printing must not create one.
+registerRunInfoSection('Threadpool', () =>
+  defaultPool === null || defaultPool.closed
+    ? ['default pool: not created']
+    : [String(defaultPool), `statistics: ${JSON.stringify(defaultPool.statistics())}`],
+);
 
 /**
  * The default pool's size: `GEVENT_THREADPOOL_SIZE`, else the number of cores.
