@@ -11,7 +11,10 @@ const layers = [
   ['base', /^core\/(errors|config)\.ts$|^core\/internal\/(validators|timer-heap|waiter-list)\.ts$/],
   ['hub', /^core\/hub\.ts$/],
   ['waiting', /^core\/internal\//],
-  ['scheduler', /^core\/(greenlet|greenlet-waits|spawn|timeout|sleep|wait|events|monitor|monitor-worker)\.ts$/],
+  [
+    'scheduler',
+    /^core\/(greenlet|greenlet-waits|spawn|timeout|sleep|wait|events|monitor|monitor-worker)\.ts$/,
+  ],
   ['primitives', /^core\/(event|queue|lock|pool|local|signal)\.ts$/],
   ['root-api', /^core\/index\.ts$/],
   ['native', /^native\//],
