@@ -6,6 +6,7 @@
  * promise; killing it aborts `getcurrent().signal` and it dies when its promise settles).
  */
 
+import { types } from 'node:util';
 import { config } from './config.ts';
 import {
   appendSpawnSite,
@@ -29,6 +30,7 @@ import { startMonitorFromEnv } from './monitor.ts';
 import { STALE, Timeout } from './timeout.ts';
 
 const hub = getHub();
+const isPromise = types.isPromise as (value: unknown) => value is Promise<unknown>;
 startMonitorFromEnv(); // GEVENT_MONITOR_THREAD_ENABLE: every greenlet user loads this module
 
 /**
@@ -469,10 +471,11 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
 
   /**
    * A plain function finished at once; an async one returned a Promise to wait for. (Only a real
-   * Promise: a Greenlet or AsyncResult returned by a plain body is its value, as in gevent.)
+   * Promise: a Greenlet or AsyncResult returned by a plain body is its value, as in gevent.
+   * `isPromise` also knows a promise from another realm, such as a REPL's or a vm context's.)
    */
   private afterPlainBody(out: unknown): void {
-    if (out instanceof Promise) this._park = new PromisePark(this, out, true);
+    if (isPromise(out)) this._park = new PromisePark(this, out, true);
     else this.die(out, undefined, false, true);
   }
 

@@ -4,6 +4,7 @@
  * GEVENT-SEMANTICS.md (test__greenlet, test__api, test__GreenletExit) and API.md's promises.
  */
 
+import { runInNewContext } from 'node:vm';
 import {
   GeventError,
   Greenlet,
@@ -475,6 +476,11 @@ test('async function bodies: the promise value, or its rejection as the exceptio
   yield* h.join();
   assert.instance(h.exception, Boom);
   assert.is(takeErrors().length, 1);
+});
+
+test('an async body from another realm (a REPL, a vm context) is awaited too', function* () {
+  const body = runInNewContext('(async (n) => { await null; return n + 1; })');
+  assert.is(yield* spawn(body, 41).get(), 42);
 });
 
 test('async body: kill aborts getcurrent().signal with the GreenletExit', function* () {
