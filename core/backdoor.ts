@@ -13,6 +13,8 @@
  * greenlet loop ~10x slower. Synchronous throws and rejected awaits are still shown to the
  * client; only an error thrown later by a raw Node callback set up at the prompt (a setTimeout)
  * is an uncaught exception of the process, as anywhere else.
+ *
+ * @module gevent-ts/backdoor
  */
 
 import { createHash, timingSafeEqual } from 'node:crypto';

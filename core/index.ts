@@ -13,6 +13,8 @@
  *   yield* joinall(jobs, { timeout: 2 });
  *   console.log(jobs.map((g) => g.value));
  * });
+ *
+ * @module gevent-ts
  */
 
 export { config } from './config.ts';

@@ -16,6 +16,8 @@
  *   console.log(primes);
  *   yield* pool.close();
  * });
+ *
+ * @module gevent-ts/threadpool
  */
 
 export { defaultThreadPoolSize, getDefaultThreadPool } from './default.ts';

@@ -9,6 +9,8 @@
  * `node:dns` see the change too (`syncBuiltinESMExports`). Each replaced function carries the
  * original under `Symbol.for('gevent-ts.original')`, which the resolver's own fallbacks use so
  * they never call themselves.
+ *
+ * @module gevent-ts/monkey
  */
 
 import dns from 'node:dns';

@@ -9,6 +9,8 @@
  * Chosen by env `GEVENT_RESOLVER`. Every backend offers gevent's five functions as Ops and a
  * drop-in for `dns.lookup` (`resolver.lookup`), which `gevent-ts/monkey`'s `patchDns()`
  * installs in place of Node's.
+ *
+ * @module gevent-ts/resolver
  */
 
 import { registerHubService } from '../hub.ts';

@@ -15,6 +15,8 @@
  * import { printRunInfo, GreenletTree } from 'gevent-ts/util';
  * printRunInfo();                                   // to stderr
  * console.log(GreenletTree.currentTree().format()); // just the tree
+ *
+ * @module gevent-ts/util
  */
 
 export { assertSwitches, FailedToSwitch, type SwitchBody } from './assert-switches.ts';
