@@ -17,8 +17,9 @@ import {
 } from './errors.ts';
 import { GreenletSpawned, notify, spawnWatched } from './events.ts';
 import { GetOp, JoinOp, PromisePark, StartTimer } from './greenlet-waits.ts';
-import { getHub, KILL, type LiveNode, NEXT, type Park, type Runnable, YIELDED } from './hub.ts';
+import { getHub, KILL, NEXT, type Park, type Runnable, YIELDED } from './hub.ts';
 import { Linkable, type LinkCallback } from './internal/linkable.ts';
+import type { LiveNode } from './internal/live-list.ts';
 import {
   isThenable,
   validateFunction,
@@ -154,7 +155,7 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
   start(): void {
     if (this._state !== CREATED) return;
     this._state = SCHEDULED;
-    hub._linkLive(this);
+    hub._live.link(this);
     hub.schedule(this);
     if (spawnWatched()) notify(new GreenletSpawned(this));
   }
@@ -164,7 +165,7 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
     validateSeconds(seconds, 'seconds');
     if (this._state !== CREATED) return;
     this._state = SCHEDULED;
-    hub._linkLive(this);
+    hub._live.link(this);
     const timer = new StartTimer(this);
     this.extra().startTimer = timer;
     hub.timers.add(timer, seconds);
@@ -484,7 +485,7 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
     this._deathOrder = ++deaths;
     this._it = null;
     this._park = null;
-    hub._unlinkLive(this);
+    hub._live.unlink(this);
     const spawner = this._spawner;
     if (spawner !== null && spawner._state === DEAD) this._spawner = null;
     if (this._extra !== null) this._extra.locals = undefined;

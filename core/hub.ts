@@ -24,6 +24,11 @@
 
 import { config } from './config.ts';
 import { BlockingSwitchOutError, deadlockMessage, LoopExit } from './errors.ts';
+import { hubService } from './internal/hub-services.ts';
+import { LiveList, type LiveNode } from './internal/live-list.ts';
+
+export { registerHubService } from './internal/hub-services.ts';
+
 import { type TimerEntry, TimerHeap } from './internal/timer-heap.ts';
 import { validateTimeout } from './internal/validators.ts';
 
@@ -53,12 +58,6 @@ export interface Park {
   cancelWait(): boolean | void;
   /** A short description for diagnostics (`LoopExit`), e.g. `<Queue at 0x1>`. */
   describeWait?(): string;
-}
-
-/** A link of the hub's intrusive list of live greenlets (two fields on each greenlet). */
-export interface LiveNode {
-  _prevLive: LiveNode | null;
-  _nextLive: LiveNode | null;
 }
 
 /** The part of a greenlet the hub drives (implemented by `Greenlet`). */
@@ -100,22 +99,6 @@ export const BLOCKED = 1;
 
 export type ErrorHandler = (context: unknown, error: unknown) => void;
 
-/**
- * Services the hub hands out but cannot import (they live in higher layers): each registers a
- * factory when its module loads, and the hub makes the instance on first use.
- */
-type ServiceName = 'resolver' | 'threadpool';
-const serviceFactories = new Map<ServiceName, () => unknown>();
-const serviceModules: Record<ServiceName, string> = {
-  resolver: 'gevent-ts/resolver',
-  threadpool: 'gevent-ts/threadpool',
-};
-
-/** @internal Called by gevent-ts/resolver and gevent-ts/threadpool when they load. */
-export function registerHubService(name: ServiceName, factory: () => unknown): void {
-  serviceFactories.set(name, factory);
-}
-
 /** The per-process scheduler. Get it with `getHub()`. */
 export class Hub {
   /** The greenlet whose step is running, or null while the hub itself runs. */
@@ -149,13 +132,10 @@ export class Hub {
   private hooked = false;
   private trace: SwitchTrace | null = null;
   private watch: StepWatch | null = null;
-  // The live greenlets, in start order: a circular list through this sentinel.
-  private readonly live: LiveNode = { _prevLive: null, _nextLive: null };
-  private started = 0;
-  private alive = 0;
+  /** @internal The live greenlets, in start order (see core/internal/live-list.ts). */
+  readonly _live = new LiveList<Runnable>();
 
   constructor() {
-    this.live._prevLive = this.live._nextLive = this.live;
     // 'beforeExit' fires when Node's loop has nothing left to do: the moment gevent's loop
     // would exit. It never keeps the process alive by itself.
     process.on('beforeExit', () => this.onLoopEmpty());
@@ -209,12 +189,12 @@ export class Hub {
 
   /** Greenlets started since the hub was created. */
   get spawnCount(): number {
-    return this.started;
+    return this._live.linked;
   }
 
   /** Greenlets started and not yet dead. */
   get greenletCount(): number {
-    return this.alive;
+    return this._live.size;
   }
 
   /**
@@ -224,34 +204,7 @@ export class Hub {
    * for (const g of getHub().greenlets()) console.log(g.name, g.waitingOn());
    */
   greenlets(): IterableIterator<Greenlet<unknown>> {
-    const out: Greenlet<unknown>[] = [];
-    for (let node = this.live._nextLive!; node !== this.live; node = node._nextLive!) {
-      out.push(node as Greenlet<unknown>);
-    }
-    return out.values();
-  }
-
-  /** @internal A greenlet started: append it to the live list. O(1). */
-  _linkLive(node: LiveNode): void {
-    const head = this.live;
-    const tail = head._prevLive!;
-    node._prevLive = tail;
-    node._nextLive = head;
-    tail._nextLive = node;
-    head._prevLive = node;
-    this.started++;
-    this.alive++;
-  }
-
-  /** @internal A greenlet died: remove it from the live list if it is there. O(1). */
-  _unlinkLive(node: LiveNode): void {
-    const next = node._nextLive;
-    if (next === null) return;
-    const prev = node._prevLive!;
-    prev._nextLive = next;
-    next._prevLive = prev;
-    node._prevLive = node._nextLive = null;
-    this.alive--;
+    return (this._live.items() as unknown as Greenlet<unknown>[]).values();
   }
 
   /** @internal See `setSwitchTrace` (core/events.ts). Returns the previous trace. */
@@ -317,23 +270,12 @@ export class Hub {
    * module (or gevent-ts/monkey) has been imported.
    */
   get resolver(): import('./resolver/base.ts').BaseResolver {
-    return this.service('resolver') as import('./resolver/base.ts').BaseResolver;
+    return hubService('resolver') as import('./resolver/base.ts').BaseResolver;
   }
 
   /** The default ThreadPool (`GEVENT_THREADPOOL_SIZE` threads), once gevent-ts/threadpool is imported. */
   get threadpool(): import('../threadpool/pool.ts').ThreadPool {
-    return this.service('threadpool') as import('../threadpool/pool.ts').ThreadPool;
-  }
-
-  private service(name: ServiceName): unknown {
-    const factory = serviceFactories.get(name);
-    if (factory === undefined) {
-      throw new Error(
-        `getHub().${name} is provided by ${serviceModules[name]}: import it first ` +
-          `(the hub does not load higher layers itself)`,
-      );
-    }
-    return factory();
+    return hubService('threadpool') as import('../threadpool/pool.ts').ThreadPool;
   }
 
   toString(): string {

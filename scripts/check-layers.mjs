@@ -8,7 +8,10 @@ const root = resolve(import.meta.dirname, '..');
 
 /** Layers from the bottom up; the first matching pattern gives a file's layer. */
 const layers = [
-  ['base', /^core\/(errors|config)\.ts$|^core\/internal\/(validators|timer-heap|waiter-list)\.ts$/],
+  [
+    'base',
+    /^core\/(errors|config)\.ts$|^core\/internal\/(validators|timer-heap|waiter-list|live-list|hub-services)\.ts$/,
+  ],
   ['hub', /^core\/hub\.ts$/],
   ['waiting', /^core\/internal\//],
   [
