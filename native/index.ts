@@ -27,6 +27,17 @@ export {
   socketKinds,
 } from './addrinfo.ts';
 export { FallbackNameService } from './fallback.ts';
+export {
+  NativeSpawner,
+  nativeSpawner,
+  nativeSpawnerError,
+  type QueuedSpawn,
+  SLOT_DEVNULL,
+  SLOT_PIPE,
+  SPAWN_SETSID,
+  type SpawnEvents,
+  type SpawnFeatures,
+} from './spawn.ts';
 export * from './types.ts';
 
 /** The addon's exports (see native/src/addon.cc for the contract). */

@@ -1,15 +1,16 @@
 /**
  * Popen: a child process, Python's `subprocess.Popen` made cooperative. Layer: os-facing
- * (core/subprocess), on node:child_process.
+ * (core/subprocess), on the native posix_spawn spawner or node:child_process (native-child.ts).
  *
  * `spawn` does the work; Popen adds Python's rules on top: errors from the constructor, the
  * exit status as `returncode` (minus the signal number for a signal), `wait`/`communicate` as
  * Ops that other greenlets run during, pipes as cooperative file objects, and the Waitable shape
  * (a Linkable that is ready once the child exited) for `wait([p1, p2])` and `iwait`. Children
- * never become zombies: libuv reaps each one as it exits, whether or not anyone waits.
+ * never become zombies: libuv (or the native spawner) reaps each one as it exits, whether or not
+ * anyone waits.
  */
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { constants } from 'node:os';
 import type { Op } from '../greenlet.ts';
 import { getHub } from '../hub.ts';
@@ -20,6 +21,7 @@ import { type Codec, encodeInput } from './codec.ts';
 import { communicate } from './communicate.ts';
 import { CondOp, MUST_WAIT, Signal } from './cond-op.ts';
 import { formatCommand, TimeoutExpired } from './errors.ts';
+import { type NativeChild, startChild } from './native-child.ts';
 import { type PopenOptions, planSpawn, type SpawnPlan } from './options.ts';
 import { PipeReader } from './pipe-reader.ts';
 import { PipeWriter } from './pipe-writer.ts';
@@ -79,7 +81,7 @@ export class Popen<T extends Buffer | string = Buffer> extends Linkable {
   /** @internal Poked when the child exits. */
   readonly _exitSignal = new Signal();
   private _returncode: number | null = null;
-  private readonly child: ChildProcess;
+  private readonly child: ChildProcess | NativeChild;
   private readonly codec: Codec | null;
   private communicationStarted = false;
   private forgetOnExit: (() => void) | null = null;
@@ -93,7 +95,7 @@ export class Popen<T extends Buffer | string = Buffer> extends Linkable {
     const handOff = stdinFrom?._streamForHandOff() ?? null;
     if (handOff !== null) plan.options.stdio[0] = handOff;
     const file = resolveOnPath(plan.file, plan.options.env) ?? plan.file;
-    const child = spawn(file, plan.argv, plan.options);
+    const child = startChild(file, file !== plan.file, plan);
     child.on('error', ignoreLateError);
     if (child.pid === undefined) {
       const { cwd, env } = plan.options;

@@ -27,6 +27,7 @@ export function validateSignal(sig: unknown, name: string): SignalLike {
 
 /** Sends `sig` to process group `pgid`; a group that is gone already is not an error. */
 export function signalGroup(pgid: number, sig: SignalLike): void {
+  if (!(pgid > 1)) return; // never kill(0) (our own group) or kill(-1) (everything)
   try {
     process.kill(-pgid, sig);
   } catch (error) {
@@ -36,6 +37,7 @@ export function signalGroup(pgid: number, sig: SignalLike): void {
 
 /** Sends `sig` to one process; a process that is gone already is not an error. */
 export function signalProcess(pid: number, sig: SignalLike): void {
+  if (!(pid > 0)) return; // never kill(0) (our own group) or kill(-1) (everything)
   try {
     process.kill(pid, sig);
   } catch (error) {

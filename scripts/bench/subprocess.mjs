@@ -16,7 +16,10 @@
  * - `compare`: the side-by-side run: every variant of this script, of the plain-Node baseline
  *   and of gevent, each in a fresh process, interleaved for `rounds` rounds; prints medians,
  *   ranges, and the ratios the issue's targets are stated in (ratio of the medians, and the
- *   median of the per-round ratios, steadier when the machine's load drifts).
+ *   median of the per-round ratios, steadier when the machine's load drifts). `ours` rows use
+ *   the default spawner (native posix_spawn when the addon is built); the `node spawner` row is
+ *   the same checkOutput with GEVENT_SUBPROCESS_SPAWNER=node (libuv's fork). `--rows=spawn`
+ *   runs only the spawning rows.
  *
  * @example
  * node --expose-gc scripts/bench/subprocess.mjs --variant=checkOutput --n=300 --greenlets=10
@@ -30,12 +33,13 @@ import { joinall, run, spawn } from '../../dist/core/index.js';
 import { checkOutput, PIPE, Popen } from '../../dist/core/subprocess/index.js';
 import { args, check, collectGarbage, report, seconds } from './_harness.mjs';
 
-const { variant, n, greenlets, mib, rounds } = args({
+const { variant, n, greenlets, mib, rounds, rows } = args({
   variant: 'checkOutput',
   n: 300,
   greenlets: 10,
   mib: 64,
   rounds: 7,
+  rows: 'all',
 });
 
 /** The two figures the anchor's gevent script prints, by the names compare() shows. */
@@ -136,8 +140,9 @@ if (variant === 'checkOutput') {
 }
 
 /** One measurement process; returns { name: value } (gevent's script gives two figures). */
-function measure(name, [cmd, argv]) {
-  const out = execFileSync(cmd, argv, { encoding: 'utf8', timeout: 300_000 });
+function measure(name, [cmd, argv, env = {}]) {
+  const options = { encoding: 'utf8', timeout: 300_000, env: { ...process.env, ...env } };
+  const out = execFileSync(cmd, argv, options);
   const result = JSON.parse(out.trim().split('\n').pop());
   if (!name.startsWith('gevent')) return { [name]: result.value };
   return Object.fromEntries(Object.entries(GEVENT_FIGURES).map(([k, key]) => [k, result[key]]));
@@ -146,20 +151,27 @@ function measure(name, [cmd, argv]) {
 /** Runs every measurement `rounds` times, interleaved, each in a fresh process. */
 function compare() {
   const here = import.meta.dirname;
-  const node = (script, v) => [
+  const node = (script, v, env) => [
     process.execPath,
     ['--expose-gc', join(here, script), `--variant=${v}`],
+    env,
   ];
+  const forked = { GEVENT_SUBPROCESS_SPAWNER: 'node' };
   const runs = {
     'ours checkOutput': node('subprocess.mjs', 'checkOutput'),
+    'ours checkOutput, node spawner': node('subprocess.mjs', 'checkOutput', forked),
     'node execFile': node('subprocess.node.mjs', 'execFile'),
     'node spawn (ceiling)': node('subprocess.mjs', 'nodeSpawn'),
     'gevent (anchor b7)': ['/usr/bin/python3', [join(here, 'gevent', 'b7_subprocess.py')]],
-    'ours communicate': node('subprocess.mjs', 'communicate'),
-    'ours stream (read1)': node('subprocess.mjs', 'stream'),
-    'node pipe, dropped': node('subprocess.node.mjs', 'pipe'),
-    'node pipe, kept': node('subprocess.node.mjs', 'pipeCollect'),
   };
+  if (rows !== 'spawn') {
+    Object.assign(runs, {
+      'ours communicate': node('subprocess.mjs', 'communicate'),
+      'ours stream (read1)': node('subprocess.mjs', 'stream'),
+      'node pipe, dropped': node('subprocess.node.mjs', 'pipe'),
+      'node pipe, kept': node('subprocess.node.mjs', 'pipeCollect'),
+    });
+  }
   const seen = {};
   for (let round = 0; round < rounds; round++) {
     for (const [name, command] of Object.entries(runs)) {
@@ -168,10 +180,10 @@ function compare() {
   }
   const m = Object.fromEntries(Object.entries(seen).map(([name, xs]) => [name, median(xs)]));
   for (const [name, xs] of Object.entries(seen)) {
-    const unit = /check|exec|spawn/i.test(name) ? 'calls/s' : 'MB/s';
+    const unit = /check|exec|spawn \(/i.test(name) ? 'calls/s' : 'MB/s';
     const range = `${Math.min(...xs).toFixed(0)}-${Math.max(...xs).toFixed(0)}`;
     console.log(
-      `${name.padEnd(22)} median ${m[name].toFixed(0).padStart(5)} ${unit.padEnd(7)} range ${range.padEnd(9)} runs ${xs.map((x) => x.toFixed(0)).join(' ')}`,
+      `${name.padEnd(30)} median ${m[name].toFixed(0).padStart(5)} ${unit.padEnd(7)} range ${range.padEnd(9)} runs ${xs.map((x) => x.toFixed(0)).join(' ')}`,
     );
   }
   const ratio = (a, b, target) => {
@@ -184,7 +196,10 @@ function compare() {
   };
   ratio('ours checkOutput', 'node execFile', 0.9);
   ratio('ours checkOutput', 'gevent check_output', 3);
+  ratio('ours checkOutput, node spawner', 'gevent check_output');
+  ratio('ours checkOutput', 'ours checkOutput, node spawner');
   ratio('node spawn (ceiling)', 'gevent check_output');
+  if (rows === 'spawn') return;
   ratio('ours communicate', 'node pipe, kept', 0.9);
   ratio('ours communicate', 'node pipe, dropped', 0.9);
   ratio('ours communicate', 'gevent communicate', 1.5);
