@@ -5,7 +5,7 @@
 
 import { PoolFull } from './errors.ts';
 import { Event } from './event.ts';
-import { type BodyResult, Greenlet, type Op } from './greenlet.ts';
+import { type AnyFn, type BodyResult, Greenlet, type Op } from './greenlet.ts';
 import { getHub } from './hub.ts';
 import {
   describeValue,
@@ -18,7 +18,6 @@ import { DummySemaphore, Semaphore } from './lock.ts';
 import { IWait, killall } from './wait.ts';
 
 const hub = getHub();
-type AnyFn = (...args: any[]) => unknown;
 
 /** A snapshot of a Group or Pool (see `BaseGroup.statistics()`). */
 export interface GroupStatistics {

@@ -11,11 +11,9 @@
  */
 
 import { constants } from 'node:os';
-import type { Greenlet } from './greenlet.ts';
+import type { AnyFn, Greenlet } from './greenlet.ts';
 import { describeValue, validateFunction } from './internal/validators.ts';
 import { spawn } from './spawn.ts';
-
-type AnyFn = (...args: any[]) => unknown;
 
 /** Signals Node (and the OS) will not let a process catch. */
 const UNCATCHABLE = new Set(['SIGKILL', 'SIGSTOP']);

@@ -50,7 +50,7 @@ export {
   type SockAddr,
 } from './base.ts';
 export { BlockingResolver } from './blocking.ts';
-export { LookupCache, type LookupCacheOptions } from './cache.ts';
+export { LookupCache, type LookupCacheOptions, type TtlQuery } from './cache.ts';
 export { dnsException, gaierror, herror } from './errors.ts';
 export { HostsFile } from './hosts-file.ts';
 export type { LookupAddress, LookupFunction, PromiseLookupFunction } from './lookup.ts';

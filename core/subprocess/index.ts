@@ -16,6 +16,8 @@
  *   yield* wait([uname, ls], { timeout: 5 });
  *   console.log(String(yield* checkOutput(['echo', 'done'])));
  * });
+ *
+ * @module gevent-ts/subprocess
  */
 
 export { wait } from '../wait.ts';
@@ -34,6 +36,7 @@ export { PipeWriter } from './pipe-writer.ts';
 export { type CommunicateOptions, Popen, type StopOptions } from './popen.ts';
 export type { SignalLike } from './process-group.ts';
 export {
+  type Args,
   type CallOptions,
   type CheckOutputOptions,
   call,

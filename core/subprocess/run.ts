@@ -45,7 +45,8 @@ export type TextModeOptions =
   | { encoding: string }
   | { errors: 'strict' | 'replace' };
 
-type Args = readonly string[] | string;
+/** A command: an argument list, or a string (run by the shell with `shell: true`). */
+export type Args = readonly string[] | string;
 
 const RUN_OPTION_NAMES = [
   ...POPEN_OPTION_NAMES,

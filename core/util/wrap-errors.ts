@@ -11,7 +11,7 @@
 /** A class of errors to catch: anything `instanceof` accepts. */
 export type ErrorClass<E = unknown> = abstract new (...args: any[]) => E;
 
-type AnyFn = (...args: any[]) => unknown;
+import type { AnyFn } from '../greenlet.ts';
 
 /** What the wrapper returns: the body's result, or one of the caught errors in its place. */
 export type WrappedResult<R, E> =
