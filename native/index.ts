@@ -11,8 +11,8 @@
  * `GEVENT_NATIVE_ADDON=/path/to/gevent_native.node` loads the addon from that file instead.
  */
 
-import { createRequire } from 'node:module';
 import { FallbackNameService } from './fallback.ts';
+import { loadAddon } from './load-addon.ts';
 import type { AddrInfo, Done, HostEnt, NameService, NameServiceStats } from './types.ts';
 
 export {
@@ -72,11 +72,6 @@ interface Binding {
 }
 
 /** Where the addon may be, relative to this file (source tree, or dist/native/ after tsc). */
-const CANDIDATES = [
-  './build/Release/gevent_native.node',
-  '../../native/build/Release/gevent_native.node',
-  './build/Debug/gevent_native.node',
-];
 
 const DEFAULT_THREADS = 8;
 
@@ -234,20 +229,11 @@ let warned = false;
 export function addonNameService(options: { threads?: number } = {}): AddonNameService {
   if (addon !== null) return addon;
   if (addonError !== null) throw addonError;
-  const require = createRequire(import.meta.url);
-  const failures: string[] = [];
-  const override = process.env.GEVENT_NATIVE_ADDON;
-  for (const candidate of override ? [override] : CANDIDATES) {
-    let binding: Binding;
-    try {
-      binding = require(candidate) as Binding;
-    } catch (error) {
-      failures.push(`${candidate}: ${(error as Error).message.split('\n')[0]}`);
-      continue;
-    }
-    return (addon = new AddonNameService(binding, options.threads ?? DEFAULT_THREADS));
+  const found = loadAddon<Binding>('gevent_native', 'GEVENT_NATIVE_ADDON');
+  if (found.binding !== undefined) {
+    return (addon = new AddonNameService(found.binding, options.threads ?? DEFAULT_THREADS));
   }
-  addonError = new Error(`the native DNS addon could not be loaded (${failures.join('; ')})`);
+  addonError = new Error(`the native DNS addon could not be loaded (${found.failures.join('; ')})`);
   throw addonError;
 }
 

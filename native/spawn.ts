@@ -12,7 +12,7 @@
  * `GEVENT_SPAWN_THREADS` (default 8) caps the spawn threads (each waits for one child's exec).
  */
 
-import { createRequire } from 'node:module';
+import { loadAddon } from './load-addon.ts';
 
 /** A stdio slot for `spawn`: PIPE (a socketpair), /dev/null, or this process's fd. */
 export const SLOT_PIPE = -1;
@@ -58,12 +58,6 @@ interface Binding {
     flags: number,
   ): [number, number, number, number] | number;
 }
-
-const CANDIDATES = [
-  './build/Release/gevent_spawn.node',
-  '../../native/build/Release/gevent_spawn.node',
-  './build/Debug/gevent_spawn.node',
-];
 
 const DEFAULT_THREADS = 8;
 
@@ -151,26 +145,17 @@ export function nativeSpawner(): NativeSpawner | null {
     loadError = `posix_spawn children are only used on Linux (this is ${process.platform})`;
     return null;
   }
-  const require = createRequire(import.meta.url);
-  const failures: string[] = [];
-  const override = process.env.GEVENT_NATIVE_SPAWN_ADDON;
-  for (const candidate of override ? [override] : CANDIDATES) {
-    let binding: Binding;
-    try {
-      binding = require(candidate) as Binding;
-    } catch (error) {
-      failures.push(`${candidate}: ${(error as Error).message.split('\n')[0]}`);
-      continue;
-    }
-    if (!binding.supported()) {
-      loadError = 'pidfd_open is not available (Linux >= 5.3 needed)';
-      return null;
-    }
-    const threads = Number(process.env.GEVENT_SPAWN_THREADS) || DEFAULT_THREADS;
-    return (spawner = new NativeSpawner(binding, threads));
+  const found = loadAddon<Binding>('gevent_spawn', 'GEVENT_NATIVE_SPAWN_ADDON');
+  if (found.binding === undefined) {
+    loadError = `the native spawner addon could not be loaded (${found.failures.join('; ')})`;
+    return null;
   }
-  loadError = `the native spawner addon could not be loaded (${failures.join('; ')})`;
-  return null;
+  if (!found.binding.supported()) {
+    loadError = 'pidfd_open is not available (Linux >= 5.3 needed)';
+    return null;
+  }
+  const threads = Number(process.env.GEVENT_SPAWN_THREADS) || DEFAULT_THREADS;
+  return (spawner = new NativeSpawner(found.binding, threads));
 }
 
 /**
