@@ -24,7 +24,7 @@ const SITE_CAPTURE_LIMIT = 10;
 /** This package's core/ directory (source or dist): frames in it are not the caller's code. */
 const LIBRARY_DIR = new URL('.', import.meta.url);
 const GENERATOR_PLUMBING = /^ {4}at \S+\.(next|throw|return) \(<anonymous>\)$/;
-const SPAWN_SITE_HEADER = /\n {4}--- greenlet .* spawned at ---\n/;
+const SPAWN_SITE_HEADER = /\n {4}--- greenlet .* spawned (at|by) /;
 
 /** @internal A captured, not yet formatted, stack (Error.captureStackTrace's target). */
 export interface CapturedSite {
@@ -60,16 +60,26 @@ export function formatSite(site: CapturedSite): string {
 }
 
 /**
- * @internal Appends `    --- greenlet <name> spawned at ---` and the site's lines to the stack
- * of `error`, once: an error that already carries a spawn site (re-raised by another greenlet)
- * is left as it is. Errors whose stack cannot be written are left alone too.
+ * @internal Appends where the greenlet came from to the stack of `error`, once: with spawn-site
+ * tracking, `    --- greenlet <name> spawned at ---` and the site's lines; without it (the cheap
+ * default), `    --- greenlet <name> spawned by <spawner> ---`. An error that already carries
+ * either (re-raised by another greenlet) is left as it is, and so are errors whose stack cannot
+ * be written.
  */
-export function appendSpawnSite(error: unknown, name: string, site: string): void {
-  if (!(error instanceof Error) || site === '') return;
+export function appendSpawnSite(
+  error: unknown,
+  name: string,
+  site: string | undefined,
+  spawner: string,
+): void {
+  if (!(error instanceof Error)) return;
   try {
     const stack = error.stack;
     if (typeof stack !== 'string' || SPAWN_SITE_HEADER.test(stack)) return;
-    error.stack = `${stack}\n    --- greenlet ${name} spawned at ---\n${site}`;
+    error.stack =
+      site === undefined || site === ''
+        ? `${stack}\n    --- greenlet ${name} spawned by ${spawner} ---`
+        : `${stack}\n    --- greenlet ${name} spawned at ---\n${site}`;
   } catch {
     // a frozen error or a throwing stack accessor: keep the original
   }

@@ -491,7 +491,12 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
     if (this._extra !== null) this._extra.locals = undefined;
     if (failed && !(error instanceof GreenletExit)) {
       this._exception = error;
-      if (this._extra?.site !== undefined) appendSpawnSite(error, this.name, this.spawningStack!);
+      appendSpawnSite(
+        error,
+        this.name,
+        this.spawningStack,
+        spawner === null ? 'plain code' : String(spawner),
+      );
       // A root's exception goes to the caller of run(), as gevent's main greenlet raises it.
       if (!hub.roots.delete(this)) hub.reportError(this, error);
     } else {

@@ -171,11 +171,22 @@ test('a re-raised error keeps its stack and gains the spawn site, once', functio
   });
 });
 
-test('without tracking a re-raised error is left as it was', function* () {
+test('without tracking a re-raised error names the greenlet and its spawner, once', function* () {
   const g = spawn(fails);
+  g.name = 'failing-child';
   const error = (yield* raisedBy(g.get())) as Error;
   assert.not.match(error.stack!, /spawned at/);
-  assert.is(takeErrors().length, 1);
+  const self = String(getcurrent());
+  assert.ok(
+    error.stack!.endsWith(`\n    --- greenlet failing-child spawned by ${self} ---`),
+    error.stack,
+  );
+  const relay = spawn(function* () {
+    yield* g.get();
+  });
+  yield* relay.join();
+  assert.is(error.stack!.match(/spawned by/g)!.length, 1, 'a re-raise does not append again');
+  assert.is(takeErrors().length, 2);
 });
 
 test.run();
