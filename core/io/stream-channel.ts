@@ -39,6 +39,11 @@ export interface ChannelWaiter {
   raiseWith(error: unknown): void;
 }
 
+/** A waiting reader: `recv(size)`. A chunk of at most `size` bytes may be handed to it directly. */
+export interface ReadWaiter extends ChannelWaiter {
+  readonly size: number;
+}
+
 /** A waiting writer, woken once write number `seq` has completed. */
 export interface WriteWaiter extends ChannelWaiter {
   readonly seq: number;
@@ -59,7 +64,7 @@ export interface ChannelOptions {
 }
 
 export class StreamChannel {
-  /** @internal */ reader: ChannelWaiter | null = null;
+  /** @internal */ reader: ReadWaiter | null = null;
   /** @internal */ writer: WriteWaiter | null = null;
   /** @internal */ connector: ChannelWaiter | null = null;
   connected: boolean;
@@ -280,13 +285,20 @@ export class StreamChannel {
 
   private readonly onData = (chunk: Buffer): void => {
     if (this.readShut) return;
+    const reader = this.reader;
+    if (reader !== null && this.bytes === 0 && chunk.length <= reader.size && reader.waiting) {
+      // The common case of a parked recv and nothing buffered: the chunk is its result as is
+      // (RecvOp.resumed), without a stop in the buffer.
+      this.reader = null;
+      reader.wakeWith(chunk);
+      return;
+    }
     this.chunks[this.last++] = chunk;
     this.bytes += chunk.length;
     if (this.bytes >= READ_HIGH_WATER && !this.paused) {
       this.paused = true;
       this.stream.pause();
     }
-    const reader = this.reader;
     if (reader !== null) {
       this.reader = null;
       reader.wakeWith(undefined);

@@ -11,7 +11,7 @@ import { ConcurrentObjectUseError } from '../errors.ts';
 import type { Op } from '../greenlet.ts';
 import { DoneOp, MUST_WAIT, WaitOp } from '../internal/wait-op.ts';
 import type { Endpoint } from './address.ts';
-import { SocketError, SocketTimeout } from './errors.ts';
+import { badFileError, SocketError, SocketTimeout } from './errors.ts';
 import { EMPTY, NOTHING, type StreamChannel, type WriteWaiter } from './stream-channel.ts';
 
 /** Whatever owns the channel, for error messages (`String(owner)`). */
@@ -29,7 +29,7 @@ function concurrentUse(owner: Described, what: string): ConcurrentObjectUseError
 export class RecvOp extends WaitOp<Buffer> {
   constructor(
     private readonly channel: StreamChannel,
-    private readonly size: number,
+    readonly size: number,
     timeout: number | null | undefined,
     private readonly owner: Described,
   ) {
@@ -59,9 +59,16 @@ export class RecvOp extends WaitOp<Buffer> {
     this.raiseWith(new SocketTimeout());
   }
 
-  protected override resumed(): Buffer {
+  protected override resumed(value: unknown): Buffer {
     this.delist();
-    const now = this.channel.readNow(this.size);
+    const channel = this.channel;
+    if (value !== undefined) {
+      // A chunk handed over by StreamChannel.onData, unless the socket was closed or shut
+      // down for reading since (then recv behaves as if the chunk had been buffered).
+      if (channel.released) throw badFileError();
+      return channel.readShut ? EMPTY : (value as Buffer);
+    }
+    const now = channel.readNow(this.size);
     return now === NOTHING ? EMPTY : now;
   }
 

@@ -2,6 +2,8 @@
  * Argument checks for the socket API; each error names the argument. Layer: io.
  */
 
+// Imported rather than the global: a global `Buffer` is a property load on every use.
+import { Buffer } from 'node:buffer';
 import { describeValue } from '../internal/validators.ts';
 
 /** The bytes of `data`: a Buffer as is, another Uint8Array viewed without copying, a string as UTF-8. */

@@ -5,6 +5,7 @@
  * Layer: io (pywsgi).
  */
 
+import { performance } from 'node:perf_hooks';
 import { GreenletExit } from '../errors.ts';
 import { Greenlet, type Op } from '../greenlet.ts';
 import { getHub } from '../hub.ts';

@@ -36,6 +36,9 @@ const STATUS_LINE = /^([1-9]\d\d)(?: (.*))?$/;
 const knownStatuses = new Map<string, Status>();
 /** Header names already checked. */
 const knownNames = new Set<string>();
+/** Short header values already checked (`text/plain`, `keep-alive`...: they repeat). */
+const knownValues = new Set<string>();
+const CACHED_VALUE_LENGTH = 64;
 const CACHE_LIMIT = 256;
 
 /**
@@ -99,7 +102,12 @@ function checkValue(name: string, value: unknown): string {
       `the value of header ${name} must be a string, got ${describeValue(value)}`,
     );
   }
-  if (!BAD_VALUE_CHAR.test(value)) return value;
+  if (knownValues.has(value)) return value;
+  if (!BAD_VALUE_CHAR.test(value)) {
+    if (knownValues.size < CACHE_LIMIT && value.length <= CACHED_VALUE_LENGTH)
+      knownValues.add(value);
+    return value;
+  }
   if (CR_OR_LF.test(value)) {
     throw new HeaderInjectionError(
       `carriage return or newline in header value: ${name}: ${JSON.stringify(value)}`,

@@ -14,6 +14,8 @@
  *   and raises `ClientDisconnected` once the client is gone.
  */
 
+// Imported rather than the global: a global `Buffer` is a property load on every use.
+import { Buffer } from 'node:buffer';
 import type { ServerResponse } from 'node:http';
 import type { Op } from '../greenlet.ts';
 import { DONE, MUST_WAIT, WaitOp } from '../internal/wait-op.ts';

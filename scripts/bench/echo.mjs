@@ -5,11 +5,13 @@
  * gevent-ts's StreamServer (`echo.server.mjs`), a plain Node `net` server (`echo.node.mjs`) and
  * gevent's StreamServer (`gevent/echo_server.py`). Layer: scripts/bench (a compare script).
  *
- * Rounds are interleaved (ours, node, gevent, ours, ...) so machine noise hits all three alike.
- * Per server it reports the median round trips/s (wall clock, what the issue's targets use) and
- * the median server CPU time per round trip (user+system of the server process, from
- * /proc/<pid>/stat: steadier on a shared machine); then the ratios ours/node (target >= 0.85)
- * and ours/gevent (target >= 1.3) on both measures.
+ * Rounds are interleaved, and the order of the three servers rotates from round to round (a
+ * server measured right after another one meets a different machine state), so machine noise
+ * hits all three alike. Per server it reports the median round trips/s (wall clock, what the
+ * issue's targets use) and the median server CPU time per round trip (user+system of the server
+ * process, from /proc/<pid>/stat: steadier on a shared machine, split into user and system);
+ * then the ratios ours/node (target >= 0.85) and ours/gevent (target >= 1.3): of the medians,
+ * the median of the per-round ratios with their range, and by CPU.
  *
  * @example
  * node scripts/bench/echo.mjs                     # 5 rounds, ~1-2 minutes
@@ -101,15 +103,15 @@ function startServer(server) {
   });
 }
 
-/** user+system CPU seconds of a process. */
+/** [user, system] CPU seconds of a process. */
 function cpuSeconds(pid) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS;
+  return [Number(fields[11]) / TICKS, Number(fields[12]) / TICKS];
 }
 
 /** One client run against `server`: round trips/s and server CPU µs per round trip. */
 function measure(client, server, n = trips) {
-  const cpu0 = cpuSeconds(server.child.pid);
+  const [user0, sys0] = cpuSeconds(server.child.pid);
   const out = spawnSync(
     client,
     [String(server.port), String(conns), String(n), String(size), String(limit)],
@@ -124,11 +126,26 @@ function measure(client, server, n = trips) {
     result.timed_out === 0 && result.roundtrips === conns * n,
     `${server.name}: incomplete run`,
   );
-  const cpu = cpuSeconds(server.child.pid) - cpu0;
+  const [user1, sys1] = cpuSeconds(server.child.pid);
+  const perTrip = (seconds) => (seconds / result.roundtrips) * 1e6;
   return {
     rate: result.roundtrips_per_sec,
-    cpuUs: (cpu / result.roundtrips) * 1e6,
+    cpuUs: perTrip(user1 - user0 + sys1 - sys0),
+    userUs: perTrip(user1 - user0),
+    sysUs: perTrip(sys1 - sys0),
     p99: result.lat_p99_us,
+  };
+}
+
+/** The per-round ratios of `a`'s rate to `b`'s: their median and range. */
+function perRound(a, b) {
+  const ratios = a.map((x, i) => x.rate / b[i].rate);
+  const round3 = (x) => Number(x.toFixed(3));
+  return {
+    median: round3(median(ratios)),
+    min: round3(Math.min(...ratios)),
+    max: round3(Math.max(...ratios)),
+    all: ratios.map((x) => Number(x.toFixed(2))),
   };
 }
 
@@ -146,7 +163,8 @@ try {
   for (const server of running) measure(client, server, Math.min(200, trips)); // warm-up
   const samples = Object.fromEntries(running.map((s) => [s.name, []]));
   for (let round = 0; round < rounds; round++) {
-    for (const server of running) samples[server.name].push(measure(client, server));
+    const order = running.map((_, i) => running[(i + round) % running.length]);
+    for (const server of order) samples[server.name].push(measure(client, server));
   }
   const summary = Object.fromEntries(
     running.map((s) => [
@@ -155,6 +173,8 @@ try {
         title: s.title,
         rate: Math.round(median(samples[s.name].map((x) => x.rate))),
         cpuUsPerTrip: Number(median(samples[s.name].map((x) => x.cpuUs)).toFixed(2)),
+        userUsPerTrip: Number(median(samples[s.name].map((x) => x.userUs)).toFixed(2)),
+        sysUsPerTrip: Number(median(samples[s.name].map((x) => x.sysUs)).toFixed(2)),
         p99Us: Math.round(median(samples[s.name].map((x) => x.p99))),
         rates: samples[s.name].map((x) => Math.round(x.rate)),
       },
@@ -166,20 +186,23 @@ try {
     oursOverGevent: Number((ours.rate / gevent.rate).toFixed(3)),
     oursOverNodeByCpu: Number((node.cpuUsPerTrip / ours.cpuUsPerTrip).toFixed(3)),
     oursOverGeventByCpu: Number((gevent.cpuUsPerTrip / ours.cpuUsPerTrip).toFixed(3)),
+    perRoundOverNode: perRound(samples.ours, samples.node),
+    perRoundOverGevent: perRound(samples.ours, samples.gevent),
   };
   console.log(
     `TCP echo: ${conns} conns x ${trips} round trips x ${size} B, ${rounds} interleaved rounds (medians)`,
   );
   for (const s of Object.values(summary)) {
     console.log(
-      `  ${s.title.padEnd(28)} ${String(s.rate).padStart(7)} round trips/s   ${s.cpuUsPerTrip.toFixed(2).padStart(6)} us CPU/trip   p99 ${s.p99Us} us   runs ${s.rates.join(' ')}`,
+      `  ${s.title.padEnd(28)} ${String(s.rate).padStart(7)} round trips/s   ${s.cpuUsPerTrip.toFixed(2).padStart(6)} us CPU/trip (${s.userUsPerTrip.toFixed(2)} user + ${s.sysUsPerTrip.toFixed(2)} sys)   p99 ${s.p99Us} us   runs ${s.rates.join(' ')}`,
     );
   }
+  const show = (r) => `per round: median ${r.median}, range ${r.min}-${r.max}`;
   console.log(
-    `  ours/node   ${ratios.oursOverNode} (target >= 0.85); by CPU ${ratios.oursOverNodeByCpu}`,
+    `  ours/node   ${ratios.oursOverNode} (target >= 0.85); ${show(ratios.perRoundOverNode)}; by CPU ${ratios.oursOverNodeByCpu}`,
   );
   console.log(
-    `  ours/gevent ${ratios.oursOverGevent} (target >= 1.3); by CPU ${ratios.oursOverGeventByCpu}`,
+    `  ours/gevent ${ratios.oursOverGevent} (target >= 1.3); ${show(ratios.perRoundOverGevent)}; by CPU ${ratios.oursOverGeventByCpu}`,
   );
   console.log(JSON.stringify({ value: ours.rate, summary, ratios }));
 } finally {

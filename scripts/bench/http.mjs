@@ -10,31 +10,47 @@
  * CPU time from /proc (user + system) and reports CPU microseconds per request, which is much
  * steadier than req/s when other work competes for the 2 cores.
  *
+ * Our server runs from the compiled package in dist/ (what users run; rebuilt first when older
+ * than core/), as in echo.mjs; `--source=ts` runs it from the TypeScript sources through tsx.
+ *
  * Usage: node scripts/bench/http.mjs [--runs=5] [--seconds=10] [--connections=50] [--pin=1]
+ *        [--source=dist|ts]
  * Writes scripts/bench/results/http.json and prints a Markdown table.
- * `--serve=ours [--log=1]` runs only our server (the driver starts it that way, through tsx).
+ * `--serve=ours [--log=1]` runs only our server (the driver starts it that way).
  *
  * @example
  * node scripts/bench/http.mjs --runs=5
  */
 
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { args } from './_harness.mjs';
 
 const here = fileURLToPath(new URL('.', import.meta.url));
 const root = join(here, '..', '..');
-const opts = args({ runs: 5, seconds: 10, connections: 50, serve: '', port: 0, log: 0, pin: 0 });
+const opts = args({
+  runs: 5,
+  seconds: 10,
+  connections: 50,
+  serve: '',
+  port: 0,
+  log: 0,
+  pin: 0,
+  source: 'dist',
+});
+if (opts.source !== 'dist' && opts.source !== 'ts')
+  throw new TypeError('--source must be dist or ts');
 /** `--pin=1`: servers on CPU 1, wrk on CPU 0 (taskset), so placement does not vary between runs. */
 const pinServer = opts.pin ? ['taskset', '-c', '1'] : [];
 const pinClient = opts.pin ? ['taskset', '-c', '0'] : [];
 
-/** Our server: `--serve=ours`. Only here is the runtime imported (through tsx). */
+/** Our server: `--serve=ours`. Only here is the runtime imported (built, or through tsx). */
 async function serveOurs() {
-  const { run } = await import('../../core/index.ts');
-  const { WSGIServer } = await import('../../core/pywsgi/index.ts');
+  const from = opts.source === 'ts' ? '../../core/%s.ts' : '../../dist/core/%s.js';
+  const { run } = await import(from.replace('%s', 'index'));
+  const { WSGIServer } = await import(from.replace('%s', 'pywsgi/index'));
   const hello = (_request, startResponse) => {
     startResponse('200 OK', [
       ['Content-Type', 'text/plain'],
@@ -54,16 +70,19 @@ async function serveOurs() {
   });
 }
 
+const ours = [
+  process.execPath,
+  ...(opts.source === 'ts' ? ['--import', 'tsx'] : []),
+  join(here, 'http.mjs'),
+  '--serve=ours',
+  `--source=${opts.source}`,
+];
 const SERVERS = [
-  {
-    name: 'ours',
-    title: 'gevent-ts WSGIServer',
-    cmd: [process.execPath, '--import', 'tsx', join(here, 'http.mjs'), '--serve=ours'],
-  },
+  { name: 'ours', title: 'gevent-ts WSGIServer', cmd: ours },
   {
     name: 'ours-log',
     title: 'gevent-ts WSGIServer, access log on (to /dev/null)',
-    cmd: [process.execPath, '--import', 'tsx', join(here, 'http.mjs'), '--serve=ours', '--log=1'],
+    cmd: [...ours, '--log=1'],
   },
   { name: 'node', title: 'plain node:http', cmd: [process.execPath, join(here, 'http.node.mjs')] },
   {
@@ -168,7 +187,29 @@ const median = (xs) => {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 };
 
+/** Builds dist/ when it is older than core/ (`--source=dist` runs our server from it). */
+function ensureBuilt() {
+  const newest = (dir) =>
+    readdirSync(dir, { recursive: true, withFileTypes: true })
+      .filter((e) => e.isFile() && e.name.endsWith('.ts'))
+      .reduce((m, e) => Math.max(m, statSync(join(e.parentPath ?? e.path, e.name)).mtimeMs), 0);
+  const built = () => {
+    try {
+      return statSync(join(root, 'dist', 'core', 'pywsgi', 'server.js')).mtimeMs;
+    } catch {
+      return 0;
+    }
+  };
+  if (built() >= newest(join(root, 'core'))) return;
+  const out = spawnSync('npm', ['run', 'build'], { cwd: root, stdio: 'inherit' });
+  if (out.status === 0) return;
+  // tsc still emits when only type errors elsewhere fail the build; go on if ours was emitted.
+  if (built() < newest(join(root, 'core', 'pywsgi'))) throw new Error('npm run build failed');
+  console.error('warning: npm run build reported errors elsewhere; measuring what it emitted');
+}
+
 async function drive() {
+  if (opts.source === 'dist') ensureBuilt();
   const procs = {};
   try {
     for (const server of SERVERS) procs[server.name] = await startServer(server);
@@ -228,7 +269,7 @@ function report(results) {
   const file = opts.pin ? 'http-pinned.json' : 'http.json';
   writeFileSync(join(here, 'results', file), `${JSON.stringify(out, null, 2)}\n`);
   const lines = [
-    `wrk -t1 -c${opts.connections} -d${opts.seconds}s, ${opts.runs} interleaved rounds, medians${opts.pin ? ' (server on CPU 1, wrk on CPU 0)' : ''}`,
+    `wrk -t1 -c${opts.connections} -d${opts.seconds}s, ${opts.runs} interleaved rounds, medians, ours from ${opts.source}${opts.pin ? ' (server on CPU 1, wrk on CPU 0)' : ''}`,
     '',
     '| server | req/s | p50 ms | p99 ms | CPU us/req | VM steal % |',
     '|---|---|---|---|---|---|',
