@@ -84,7 +84,8 @@ test('the dashboard plots live stats and blocked-hub reports in headless Chromiu
       throw error;
     });
   try {
-    const port = await dashboardPort(child, 20_000);
+    // Generous: a cold start compiles the showcase through tsx and calibrates its CPU work.
+    const port = await dashboardPort(child, 60_000);
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`http://127.0.0.1:${port}/`, { timeout: 10_000 });
     // Evaluated in the page: a live greenlet count, and at least two samples plotted.
