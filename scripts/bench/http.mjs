@@ -14,7 +14,7 @@
  * than core/), as in echo.mjs; `--source=ts` runs it from the TypeScript sources through tsx.
  *
  * Usage: node scripts/bench/http.mjs [--runs=5] [--seconds=10] [--connections=50] [--pin=1]
- *        [--source=dist|ts]
+ *        [--source=dist|ts] [--nodeFlags='--no-memory-reducer']
  * Writes scripts/bench/results/http.json and prints a Markdown table.
  * `--serve=ours [--log=1]` runs only our server (the driver starts it that way).
  *
@@ -39,7 +39,10 @@ const opts = args({
   log: 0,
   pin: 0,
   source: 'dist',
+  nodeFlags: '',
 });
+/** `--nodeFlags=...`: V8/Node flags for every Node server alike (ours and plain node:http). */
+const nodeFlags = opts.nodeFlags === '' ? [] : opts.nodeFlags.split(/\s+/);
 if (opts.source !== 'dist' && opts.source !== 'ts')
   throw new TypeError('--source must be dist or ts');
 /** `--pin=1`: servers on CPU 1, wrk on CPU 0 (taskset), so placement does not vary between runs. */
@@ -72,6 +75,7 @@ async function serveOurs() {
 
 const ours = [
   process.execPath,
+  ...nodeFlags,
   ...(opts.source === 'ts' ? ['--import', 'tsx'] : []),
   join(here, 'http.mjs'),
   '--serve=ours',
@@ -84,7 +88,11 @@ const SERVERS = [
     title: 'gevent-ts WSGIServer, access log on (to /dev/null)',
     cmd: [...ours, '--log=1'],
   },
-  { name: 'node', title: 'plain node:http', cmd: [process.execPath, join(here, 'http.node.mjs')] },
+  {
+    name: 'node',
+    title: 'plain node:http',
+    cmd: [process.execPath, ...nodeFlags, join(here, 'http.node.mjs')],
+  },
   {
     name: 'gevent',
     title: 'gevent 22.10 pywsgi (log=None, TCP_NODELAY)',
@@ -269,7 +277,7 @@ function report(results) {
   const file = opts.pin ? 'http-pinned.json' : 'http.json';
   writeFileSync(join(here, 'results', file), `${JSON.stringify(out, null, 2)}\n`);
   const lines = [
-    `wrk -t1 -c${opts.connections} -d${opts.seconds}s, ${opts.runs} interleaved rounds, medians, ours from ${opts.source}${opts.pin ? ' (server on CPU 1, wrk on CPU 0)' : ''}`,
+    `wrk -t1 -c${opts.connections} -d${opts.seconds}s, ${opts.runs} interleaved rounds, medians, ours from ${opts.source}${opts.nodeFlags ? `, node flags ${opts.nodeFlags}` : ''}${opts.pin ? ' (server on CPU 1, wrk on CPU 0)' : ''}`,
     '',
     '| server | req/s | p50 ms | p99 ms | CPU us/req | VM steal % |',
     '|---|---|---|---|---|---|',
