@@ -105,3 +105,23 @@ export function validateFamily(family: unknown): number {
   if (family === AF_INET || family === AF_INET6 || family === AF_UNIX) return family;
   throw new RangeError(`family must be AF_INET, AF_INET6 or AF_UNIX, got ${describeValue(family)}`);
 }
+
+/**
+ * The host part of a bound address (a Unix socket's path as is).
+ *
+ * @example
+ * hostOf(['127.0.0.1', 8080]); // '127.0.0.1'
+ */
+export function hostOf(address: Address): string {
+  return typeof address === 'string' ? address : address[0];
+}
+
+/**
+ * The port of a bound address (0 for a Unix socket).
+ *
+ * @example
+ * portOf(['127.0.0.1', 8080]); // 8080
+ */
+export function portOf(address: Address): number {
+  return typeof address === 'string' ? 0 : address[1];
+}

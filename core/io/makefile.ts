@@ -11,6 +11,7 @@
 
 import { StringDecoder } from 'node:string_decoder';
 import type { Op } from '../greenlet.ts';
+import { nextLine, readAllLines } from '../internal/line-iteration.ts';
 import type { socket } from './socket-object.ts';
 import { EMPTY } from './stream-channel.ts';
 import { RecvOp, startSend } from './stream-ops.ts';
@@ -101,18 +102,12 @@ export class SocketFile<T extends Buffer | string = Buffer | string> {
 
   /** All remaining lines. */
   *readlines(): Generator<unknown, T[], unknown> {
-    const lines: T[] = [];
-    for (;;) {
-      const line = yield* this.readline();
-      if (line.length === 0) return lines;
-      lines.push(line);
-    }
+    return yield* readAllLines(this);
   }
 
   /** Iterates lines by Op: `for (;;) { const r = yield* f.next(); if (r.done) break; use(r.value); }`. */
   *next(): Generator<unknown, IteratorResult<T, undefined>, unknown> {
-    const line = yield* this.readline();
-    return line.length === 0 ? { done: true, value: undefined } : { done: false, value: line };
+    return yield* nextLine(this);
   }
 
   /** Buffers `data` (sending when the buffer fills); returns its length. */

@@ -7,7 +7,7 @@
  */
 
 import { describeValue } from '../internal/validators.ts';
-import { type Address, familyOfHost, validatePort } from './address.ts';
+import { type Address, familyOfHost, hostOf, portOf, validatePort } from './address.ts';
 import { BaseServer, type BaseServerOptions, callHandler } from './base-server.ts';
 import { AF_UNIX, IPPROTO_TCP, SHUT_RDWR, SOCK_STREAM, TCP_NODELAY } from './constants.ts';
 import { socket } from './socket-object.ts';
@@ -128,13 +128,11 @@ export class StreamServer extends BaseServer {
   }
 
   get serverHost(): string {
-    const address = this.address;
-    return typeof address === 'string' ? address : address[0];
+    return hostOf(this.address);
   }
 
   get serverPort(): number {
-    const address = this.address;
-    return typeof address === 'string' ? 0 : address[1];
+    return portOf(this.address);
   }
 
   /** Number of connections being handled. */

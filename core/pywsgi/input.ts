@@ -14,6 +14,7 @@
 import type { IncomingMessage } from 'node:http';
 import { ConcurrentObjectUseError } from '../errors.ts';
 import type { Op } from '../greenlet.ts';
+import { nextLine, readAllLines } from '../internal/line-iteration.ts';
 import { MUST_WAIT, WaitOp } from '../internal/wait-op.ts';
 import { ClientDisconnected } from './errors.ts';
 
@@ -90,18 +91,12 @@ export class Input {
 
   /** Reads every remaining line. */
   *readlines(): Generator<unknown, Buffer[], unknown> {
-    const lines: Buffer[] = [];
-    for (;;) {
-      const line = yield* this.readline();
-      if (line.length === 0) return lines;
-      lines.push(line);
-    }
+    return yield* readAllLines(this);
   }
 
   /** The next line, as an iterator result: iteration by Op (`done` at the end of the body). */
   *next(): Generator<unknown, IteratorResult<Buffer, undefined>, unknown> {
-    const line = yield* this.readline();
-    return line.length === 0 ? { done: true, value: undefined } : { done: false, value: line };
+    return yield* nextLine(this);
   }
 
   /** @internal After the response: read and drop what the application left, so keep-alive goes on. */

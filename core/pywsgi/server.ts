@@ -19,8 +19,9 @@ import {
 import { createServer as createHttpsServer } from 'node:https';
 import { Event } from '../event.ts';
 import { getHub } from '../hub.ts';
-import { spawn } from '../index.ts';
 import { validateFunction, validateTimeout } from '../internal/validators.ts';
+import { hostOf, portOf } from '../io/address.ts';
+import { spawn } from '../spawn.ts';
 import { joinall, until, withTimeout } from '../wait.ts';
 import { formatAccessLine, type LineLog } from './access-log.ts';
 import { answerClientError, REASONS } from './client-errors.ts';
@@ -114,13 +115,11 @@ export class WSGIServer implements RequestHost {
   }
 
   get serverHost(): string {
-    const address = this.address;
-    return typeof address === 'string' ? address : address[0];
+    return hostOf(this.address);
   }
 
   get serverPort(): number {
-    const address = this.address;
-    return typeof address === 'string' ? 0 : address[1];
+    return portOf(this.address);
   }
 
   /** The processes serving: the cluster workers' pids in a primary, else this process's. */
@@ -335,7 +334,7 @@ export class WSGIServer implements RequestHost {
     const errorLog = this.errorLog;
     const address = this.address;
     return {
-      serverName: typeof address === 'string' ? address : address[0],
+      serverName: hostOf(address),
       serverPort: typeof address === 'string' ? '' : String(address[1]),
       urlScheme: this.settings.tls === null ? 'http' : 'https',
       multiprocess: this.settings.workers > 1,

@@ -16,6 +16,7 @@
 import type { Readable, Writable } from 'node:stream';
 import { ConcurrentObjectUseError } from '../errors.ts';
 import type { Op } from '../greenlet.ts';
+import { nextLine, readAllLines } from '../internal/line-iteration.ts';
 import { describeValue } from '../internal/validators.ts';
 import { ByteBuffer, type ReadBuffer, TextBuffer } from './buffers.ts';
 import type { Codec } from './codec.ts';
@@ -156,18 +157,12 @@ export class PipeReader<T extends Buffer | string = Buffer> {
 
   /** Reads every remaining line. */
   *readlines(): Generator<unknown, T[], unknown> {
-    const lines: T[] = [];
-    for (;;) {
-      const line = yield* this.readline();
-      if (line.length === 0) return lines;
-      lines.push(line);
-    }
+    return yield* readAllLines(this);
   }
 
   /** The next line, or `{ done: true }` at end of file: iteration by Op. */
   *next(): Generator<unknown, IteratorResult<T, undefined>, unknown> {
-    const line = yield* this.readline();
-    return line.length === 0 ? { done: true, value: undefined } : { done: false, value: line };
+    return yield* nextLine(this);
   }
 
   /** Closes the pipe at once; what was not read is dropped. Idempotent. */

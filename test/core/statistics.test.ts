@@ -154,10 +154,11 @@ test('RLock reports its owner by name and its recursion count', function* () {
     count: 0,
     waiters: 0,
   });
+  const checked = new Event();
   const owner = spawn(function* () {
     yield* lock.acquire();
     yield* lock.acquire();
-    yield* sleep(0.05);
+    yield* checked.wait(); // hold it until the statistics below were read
     lock.release();
     lock.release();
   });
@@ -172,6 +173,7 @@ test('RLock reports its owner by name and its recursion count', function* () {
     count: 2,
     waiters: 1,
   });
+  checked.set();
   yield* owner.join();
   yield* contender.join();
   assert.is(lock.statistics().count, 1); // the contender holds it now
