@@ -160,6 +160,18 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
     if (spawnWatched()) notify(new GreenletSpawned(this));
   }
 
+  /**
+   * @internal `start()` from a Node I/O callback (pywsgi's `request` event): when the hub is
+   * idle the first step runs at once, inside the callback (see `Hub.scheduleFromCallback`).
+   */
+  _startFromCallback(): void {
+    if (this._state !== CREATED) return;
+    this._state = SCHEDULED;
+    hub._live.link(this);
+    if (spawnWatched()) notify(new GreenletSpawned(this));
+    hub.scheduleFromCallback(this);
+  }
+
   /** Schedules the greenlet to start in `seconds`. */
   startLater(seconds: number): void {
     validateSeconds(seconds, 'seconds');

@@ -89,6 +89,14 @@ export abstract class WaitOp<T> implements Iterator<unknown, T, unknown>, Park {
     hub.wake(g, value);
   }
 
+  /** `wakeWith` from a Node I/O callback: the greenlet may run at once (`Hub.wakeFromCallback`). */
+  wakeFromCallback(value: unknown): void {
+    const g = this.greenlet;
+    if (g === null || g._park !== this) return;
+    this.dropTimer();
+    hub.wakeFromCallback(g, value);
+  }
+
   /** Called by the waited-on object: resume the greenlet by raising `error`. */
   raiseWith(error: unknown): void {
     const g = this.greenlet;

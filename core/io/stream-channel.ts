@@ -42,6 +42,8 @@ export interface ChannelWaiter {
 /** A waiting reader: `recv(size)`. A chunk of at most `size` bytes may be handed to it directly. */
 export interface ReadWaiter extends ChannelWaiter {
   readonly size: number;
+  /** `wakeWith` from the socket's `data` event: may run the reader at once (see the hub). */
+  wakeFromCallback(value: unknown): void;
 }
 
 /** A waiting writer, woken once write number `seq` has completed. */
@@ -290,7 +292,7 @@ export class StreamChannel {
       // The common case of a parked recv and nothing buffered: the chunk is its result as is
       // (RecvOp.resumed), without a stop in the buffer.
       this.reader = null;
-      reader.wakeWith(chunk);
+      reader.wakeFromCallback(chunk);
       return;
     }
     this.chunks[this.last++] = chunk;

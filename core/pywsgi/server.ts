@@ -316,7 +316,7 @@ export class WSGIServer implements RequestHost {
     const g = new RequestGreenlet(this, request, new Response(res));
     if (this.active.size < limits.concurrency) {
       this.active.add(g);
-      g.start();
+      g._startFromCallback();
     } else {
       this.waiting.push(g);
     }

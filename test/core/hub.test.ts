@@ -24,6 +24,7 @@ import {
   Timeout,
   wait,
 } from '../../core/index.ts';
+import { MUST_WAIT, WaitOp } from '../../core/internal/wait-op.ts';
 import { assert, greenletSuite, runChecked, since, takeErrors } from '../_support/gtest.ts';
 import {
   assertElapsed,
@@ -163,6 +164,49 @@ test('switch interval: a bare `yield` loop does not starve promises either', fun
   while (!resolved && since(start) < 5) yield;
   assert.ok(resolved);
   assert.ok(since(start) < 2);
+});
+
+/** An op that parks until somebody calls its wake methods. */
+class Parked extends WaitOp<string> {
+  protected tryNow(): typeof MUST_WAIT {
+    return MUST_WAIT;
+  }
+  protected enlist(): void {}
+  protected delist(): void {}
+  protected describe(): string {
+    return 'parked';
+  }
+}
+
+test('a wake from a Node callback runs the greenlet inside it when the hub is idle', function* () {
+  const log: string[] = [];
+  const op = new Parked();
+  const g = spawn(function* () {
+    log.push(`woken with ${yield* op}`);
+  });
+  yield* sleep(0);
+  const callbackDone = new AsyncResult<void>();
+  setImmediate(() => {
+    op.wakeFromCallback('a');
+    log.push('callback returns');
+    callbackDone.set();
+  });
+  yield* callbackDone.wait();
+  assert.ok(g.dead);
+  assert.equal(log, ['woken with a', 'callback returns']);
+});
+
+test('a wake "from a callback" made inside a step is queued like any wake', function* () {
+  const log: string[] = [];
+  const op = new Parked();
+  const g = spawn(function* () {
+    log.push(`woken with ${yield* op}`);
+  });
+  yield* sleep(0);
+  op.wakeFromCallback('b');
+  log.push('step goes on');
+  yield* g.join();
+  assert.equal(log, ['step goes on', 'woken with b']);
 });
 
 test('blocking in a hub callback raises BlockingSwitchOutError', function* () {
