@@ -169,6 +169,12 @@ export class StreamChannel {
     return ++this.issued;
   }
 
+  /** Whether Node holds a high-water mark or more of data the kernel has not taken yet. */
+  writeBacklogFull(): boolean {
+    const stream = this.stream;
+    return stream.writableLength >= stream.writableHighWaterMark;
+  }
+
   /** Whether write number `seq` has left Node's buffer. */
   writeDone(seq: number): boolean {
     return this.done >= seq || this.stream.writableLength === 0;

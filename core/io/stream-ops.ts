@@ -117,8 +117,11 @@ function beginWrite(
   if (data.length === 0) return 0;
   if (channel.writer?.waiting) throw concurrentUse(owner, 'send');
   if (timeout === 0) {
-    // Non-blocking: Node keeps a reference until the kernel takes the data, and the caller may
-    // reuse its buffer at once, so hand Node a copy.
+    // Non-blocking: while the kernel has not taken what is already queued (Node holds more than
+    // a high-water mark of it), refuse as a full socket buffer does, rather than queue without
+    // bound. Otherwise Node keeps a reference until the kernel takes the data, and the caller
+    // may reuse its buffer at once, so hand Node a copy.
+    if (channel.writeBacklogFull()) throw new SocketError('EAGAIN');
     channel.write(Buffer.from(data));
     return 0;
   }

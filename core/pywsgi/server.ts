@@ -4,8 +4,8 @@
  * (head, whole request, keep-alive idle) — with each request's application running in a
  * greenlet of its own. Layer: io (pywsgi).
  *
- * Pipelined requests each get their greenlet as soon as node parses them; node sends the
- * responses in request order. Requests that break the limits are answered here without
+ * Pipelined requests each get their greenlet as soon as node parses them, up to a few per
+ * connection at once (pipeline.ts); node sends the responses in request order. Requests that break the limits are answered here without
  * running the application (400/408/414/431, see client-errors.ts).
  */
 
@@ -41,6 +41,7 @@ import {
   type WSGIListener,
 } from './listener.ts';
 import { resolveOptions, type ServerSettings, type WSGIServerOptions } from './options.ts';
+import { enterConnection, leaveConnection, takeHeld } from './pipeline.ts';
 import { Request, type ServerFacts } from './request.ts';
 import { Response } from './response.ts';
 
@@ -78,6 +79,8 @@ export class WSGIServer implements RequestHost {
   private readonly target: ListenTarget;
   private readonly active = new RequestList();
   private readonly waiting: RequestGreenlet[] = [];
+  /** Pipelined requests waiting for their connection's turn (see pipeline.ts). */
+  private held = 0;
   private readonly stoppedEvent = new Event();
   private readonly drained = new Event();
   private facts: ServerFacts | null = null;
@@ -127,9 +130,9 @@ export class WSGIServer implements RequestHost {
     return this.supervisor?.pids ?? [process.pid];
   }
 
-  /** Requests whose application is running or waiting for a slot (`spawn`). */
+  /** Requests whose application is running or waiting for a slot (`spawn`, pipelining). */
   get activeRequests(): number {
-    return this.active.size + this.waiting.length;
+    return this.active.size + this.waiting.length + this.held;
   }
 
   /** Binds and starts serving (in a cluster primary: starts the workers). */
@@ -239,6 +242,19 @@ export class WSGIServer implements RequestHost {
   /** @internal Called by a request greenlet as it finishes. */
   requestDone(g: RequestGreenlet): void {
     this.active.delete(g);
+    const socket = g.request.raw.socket;
+    if (this.isClosed) {
+      // A stopping server finishes what runs and drops what its connections still hold.
+      for (const dropped of takeHeld<RequestGreenlet>(socket)) {
+        this.held--;
+        dropped.response.raw.destroy();
+      }
+    }
+    const next = leaveConnection<RequestGreenlet>(socket);
+    if (next !== undefined) {
+      this.held--;
+      this.waiting.push(next);
+    }
     while (this.waiting.length > 0 && this.active.size < this.settings.concurrency) {
       const next = this.waiting.shift()!;
       this.active.add(next);
@@ -262,7 +278,7 @@ export class WSGIServer implements RequestHost {
   /** Requests still running or waiting, not counting the one that called `stop()`. */
   private othersRunning(): number {
     const self = this.active.has(this.stopper) ? 1 : 0;
-    return this.active.size + this.waiting.length - self;
+    return this.active.size + this.waiting.length + this.held - self;
   }
 
   private *killRemaining(seconds: number): Generator<unknown, void, unknown> {
@@ -314,6 +330,11 @@ export class WSGIServer implements RequestHost {
     }
     const request = new Request(req, res, this.facts!, expectsContinue);
     const g = new RequestGreenlet(this, request, new Response(res));
+    const admission = enterConnection(req.socket, g);
+    if (admission !== 'run') {
+      if (admission === 'held') this.held++;
+      return;
+    }
     if (this.active.size < limits.concurrency) {
       this.active.add(g);
       g._startFromCallback();

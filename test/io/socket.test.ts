@@ -182,6 +182,37 @@ test('setblocking(false): recv with nothing to read raises EAGAIN at once', func
   b.close();
 });
 
+test('setblocking(false): send to a peer that does not read raises EAGAIN, no unbounded buffer', function* () {
+  const [a, b] = yield* tcpPair();
+  a.setblocking(false);
+  const chunk = Buffer.alloc(64 * 1024, 7);
+  let accepted = 0;
+  let refused: unknown = null;
+  for (let i = 0; i < 4096 && refused === null; i++) {
+    try {
+      accepted += yield* a.send(chunk);
+    } catch (error) {
+      refused = error;
+    }
+  }
+  assert.instance(refused, SocketError);
+  assert.is((refused as SocketError).code, 'EAGAIN');
+  // What was accepted is what the kernel's buffers took plus at most one chunk over Node's
+  // high-water mark: far below the 256 MiB the loop would have queued.
+  assert.ok(accepted < 64 * 1024 * 1024, `accepted ${accepted} bytes`);
+  a.setblocking(true);
+  a.shutdown(SHUT_WR);
+  let received = 0;
+  for (;;) {
+    const data = yield* b.recv(1 << 20);
+    if (data.length === 0) break;
+    received += data.length;
+  }
+  assert.is(received, accepted, 'every accepted byte arrives, none twice');
+  a.close();
+  b.close();
+});
+
 test('setdefaulttimeout applies to new sockets', function* () {
   assert.is(getdefaulttimeout(), null);
   setdefaulttimeout(2.5);

@@ -5,8 +5,9 @@
  * closed connection, and the server keeps serving others.
  */
 
-import { AsyncResult, Event, getHub, sleep } from '../../core/index.ts';
+import { AsyncResult, Event, getHub, idle, sleep, spawn } from '../../core/index.ts';
 import { type App, ClientDisconnected } from '../../core/pywsgi/index.ts';
+import { PIPELINE_DEPTH } from '../../core/pywsgi/pipeline.ts';
 import { assert, greenletSuite, since } from '../_support/gtest.ts';
 import { get, RawClient, serve } from './_support.ts';
 
@@ -45,6 +46,71 @@ test('garbage and malformed request lines get 400, and a % in them does not brea
   );
   assert.is((yield* get(served.port))?.body, 'hello', 'still serving');
   yield* served.server.stop();
+});
+
+test('2,000 pipelined requests in one write: a few apps at a time, every answer in order', function* () {
+  let running = 0;
+  let peak = 0;
+  const full = new Event();
+  const release = new Event();
+  const served = yield* serve(function* (request, sr) {
+    running++;
+    peak = Math.max(peak, running);
+    if (running === PIPELINE_DEPTH) full.set();
+    yield* release.wait();
+    running--;
+    sr('200 OK', []);
+    return [request.path];
+  });
+  const flood = new RawClient(served.port);
+  const count = 2000;
+  let requests = '';
+  for (let i = 0; i < count; i++) requests += `GET /${i} HTTP/1.1\r\nHost: t\r\n\r\n`;
+  yield* flood.send(requests);
+  assert.ok(yield* full.wait(5), 'the first apps start');
+  yield* idle(); // the rest of the write is parsed
+  assert.is(peak, PIPELINE_DEPTH);
+  assert.ok(served.server.activeRequests > PIPELINE_DEPTH, 'the rest are held, not running');
+  release.set();
+  assert.is(
+    (yield* get(served.port, '/other'))?.body,
+    '/other',
+    'another client is served meanwhile',
+  );
+  for (let i = 0; i < count; i++) {
+    const response = yield* flood.response();
+    assert.is(response?.body, `/${i}`);
+  }
+  assert.is(peak, PIPELINE_DEPTH, 'never more apps at once from one connection');
+  flood.close();
+  yield* served.server.stop();
+});
+
+test('stop() with pipelined requests held: running ones finish, held ones are dropped', function* () {
+  const full = new Event();
+  const release = new Event();
+  let started = 0;
+  const served = yield* serve(function* (request, sr) {
+    if (++started === PIPELINE_DEPTH) full.set();
+    yield* release.wait();
+    sr('200 OK', []);
+    return [request.path];
+  });
+  const flood = new RawClient(served.port);
+  let requests = '';
+  for (let i = 0; i < 50; i++) requests += `GET /${i} HTTP/1.1\r\nHost: t\r\n\r\n`;
+  yield* flood.send(requests);
+  assert.ok(yield* full.wait(5));
+  yield* idle();
+  const stopping = spawn(() => served.server.stop(5));
+  yield* sleep(0);
+  release.set();
+  yield* stopping.join();
+  assert.ok(stopping.successful());
+  assert.is(served.server.activeRequests, 0);
+  assert.is(started, PIPELINE_DEPTH, 'no held request started after stop()');
+  const answered = (yield* flood.untilClosed()).split('HTTP/1.1 200 OK').length - 1;
+  assert.ok(answered >= 1 && answered <= PIPELINE_DEPTH, `${answered} answered`);
 });
 
 test('a request line over 8 KiB gets 414, a little under is served', function* () {
