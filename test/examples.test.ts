@@ -25,14 +25,16 @@ const expected: Record<string, RegExp> = {
   'threadpool.ts': /"sleep\(0\.4\)" 4 times with 3 threads/,
   'cpu-endpoint.ts': /4 x \/hash on the ThreadPool: +\/ping p50/,
   'echoserver.ts': /client: after quit the server closes: true/,
-  'portforwarder.ts': /forwarder stopped gracefully/,
+  'portforwarder.ts':
+    /client: got "target says: HELLO THROUGH THE FORWARDER\\n"\n[^]*forwarder stopped gracefully[^]*Connection refused/,
   'udp_server.ts': /client: "Received 17 bytes"/,
   'udp_client.ts': /reply "Received 25 bytes"/,
   'unixsocket_server.ts': /client: you said "hello"/,
   'unixsocket_client.ts': /answer you said "ping"/,
-  'wsgiserver.ts': /GET \/missing -> 404/,
+  'wsgiserver.ts': /GET \/ -> 200 <b>hello world<\/b>\nGET \/missing -> 404/,
   'wsgiserver_ssl.ts': /GET \/ -> 200 hello over https/,
-  'webproxy.ts': /links now point through the proxy; both servers stopped/,
+  'webproxy.ts':
+    /proxy GET \/about -> 200 .*href="\/http:\/\/127\.0\.0\.1:\d+\/".*about page\n[^]*GET \/missing -> 404[^]*both servers stopped/,
   'processes.ts': /7 commands through a Pool of 3 in \d+ ms/,
 };
 

@@ -2,6 +2,12 @@
  * Acceptor: the listening half of a stream socket, over a `net.Server`. Connections Node accepts
  * wait in a queue (paused: they read nothing until their handler does) until a greenlet's
  * `accept()` takes them. Layer: io.
+ *
+ * Node accepts whatever the kernel has, whether or not anybody calls `accept()` (it cannot stop
+ * accepting without closing the listener), so the queue plays the kernel backlog's part: it
+ * holds at most `max(backlog, MIN_PENDING)` connections, and closes further ones at once
+ * (gevent's clients would wait in the kernel instead). That bounds the fds and memory a server
+ * with a full pool, or one that `stopAccepting()`, can be made to hold.
  */
 
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net';
@@ -18,6 +24,9 @@ export interface AcceptorOptions {
   noDelay?: boolean;
 }
 
+/** The fewest connections the queue holds whatever the backlog (a listen(1) socket still gets a few). */
+const MIN_PENDING = 128;
+
 export class Acceptor {
   readonly server: Server;
   /** @internal */ waiter: AcceptOp | null = null;
@@ -25,8 +34,11 @@ export class Acceptor {
   listening = false;
   closed = false;
   error: Error | null = null;
+  /** Connections closed at once because the queue was full. */
+  refused = 0;
   private queue: StreamChannel[] = [];
   private first = 0;
+  private maxPending = MIN_PENDING;
 
   constructor(options: AcceptorOptions = {}) {
     this.server = createServer({
@@ -41,6 +53,7 @@ export class Acceptor {
 
   /** Starts listening; `ListenOp` waits for the outcome. */
   listen(endpoint: Endpoint, backlog: number): void {
+    this.maxPending = Math.max(backlog, MIN_PENDING);
     if (endpoint.path !== undefined) this.server.listen({ path: endpoint.path, backlog });
     else this.server.listen({ host: endpoint.host, port: endpoint.port, backlog });
   }
@@ -78,7 +91,8 @@ export class Acceptor {
   }
 
   private readonly onConnection = (socket: Socket): void => {
-    if (this.closed) {
+    if (this.closed || this.pending >= this.maxPending) {
+      if (!this.closed) this.refused++;
       socket.destroy();
       return;
     }

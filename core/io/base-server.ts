@@ -22,10 +22,15 @@ import { until } from '../wait.ts';
 const hub = getHub();
 
 type AnyFn = (...args: any[]) => unknown;
-/** gevent's `spawn` argument. */
+
+/** Seconds `stop()` waits for killed handlers to die (a handler may catch GreenletExit). */
+export const KILL_GRACE = 1;
+
+/** gevent's `spawn` argument: a size (a Pool of it), a Pool or Group, a spawning function, or null. */
 export type SpawnOption =
   | 'default'
   | number
+  | Pool
   | Group
   | ((fn: AnyFn, ...args: any[]) => unknown)
   | null;
@@ -131,7 +136,10 @@ export abstract class BaseServer {
     this.acceptLoop = spawn(this.acceptForever.bind(this));
   }
 
-  /** Stops taking new connections; the listener stays open (connections queue in the kernel). */
+  /**
+   * Stops taking new connections; the listener stays open. Connections wait in the listening
+   * socket's queue, up to the backlog (at least 128); further ones are closed at once.
+   */
   stopAccepting(): void {
     const loop = this.acceptLoop;
     this.acceptLoop = null;
@@ -150,7 +158,8 @@ export abstract class BaseServer {
 
   /**
    * Graceful stop: closes the listener at once (new connections are refused), lets running
-   * handlers finish for up to `timeout` seconds (default `stopTimeout`), then kills the rest.
+   * handlers finish for up to `timeout` seconds (default `stopTimeout`), then kills the rest
+   * and waits up to `KILL_GRACE` more for them to die (gevent's `pool.kill(timeout=1)`).
    */
   *stop(timeout?: number | null): Generator<unknown, void, unknown> {
     const seconds = validateTimeout(timeout) ?? this.stopTimeout;
@@ -159,7 +168,7 @@ export abstract class BaseServer {
     const me = hub.current as Greenlet<unknown> | null;
     if (me !== null && group.has(me)) group.discard(me);
     if (!(yield* group.join({ timeout: seconds })))
-      yield* group.kill({ block: true, timeout: seconds });
+      yield* group.kill({ block: true, timeout: KILL_GRACE });
   }
 
   /**

@@ -6,8 +6,12 @@
  * The same script runs everywhere. In the primary, `start()` forks N workers running the main
  * script (or `workerExec`) and waits until each listens; it serves nothing itself. In a worker,
  * the same `new WSGIServer(...)` listens through the cluster's shared handle (port 0 gives every
- * worker the same free port) and serves. Node's cluster hands connections out round-robin on
- * Linux (`cluster.schedulingPolicy`). `stop(timeout)` in the primary asks every worker to stop
+ * worker the same free port) and serves. The workers accept on the shared socket themselves and
+ * the kernel spreads the connections (`cluster.SCHED_NONE`, as gunicorn's workers do) rather than
+ * Node's default on Linux, where the primary accepts every connection and passes it to a worker
+ * round-robin: with short connections (`Connection: close`) that primary was the bottleneck, at
+ * half the req/s of kernel balancing, for an even spread either way. `NODE_CLUSTER_SCHED_POLICY=rr`
+ * keeps Node's round-robin. `stop(timeout)` in the primary asks every worker to stop
  * gracefully, waits for them to exit, and kills what is left. A worker that dies while the
  * server runs is replaced (at most twice per worker per 10 s, then the primary gives up on it).
  */
@@ -90,6 +94,8 @@ export class ClusterSupervisor {
   /** Forks the workers and waits until every one listens. */
   *start(): Generator<unknown, void, unknown> {
     const s = this.settings;
+    if (process.env.NODE_CLUSTER_SCHED_POLICY === undefined)
+      cluster.schedulingPolicy = cluster.SCHED_NONE;
     cluster.setupPrimary({
       exec: s.workerExec ?? process.argv[1]!,
       args: s.workerArgs ?? process.argv.slice(2),

@@ -21,6 +21,7 @@ import { Event } from '../event.ts';
 import { getHub } from '../hub.ts';
 import { validateFunction, validateTimeout } from '../internal/validators.ts';
 import { hostOf, portOf } from '../io/address.ts';
+import { KILL_GRACE } from '../io/base-server.ts';
 import { spawn } from '../spawn.ts';
 import { joinall, until, withTimeout } from '../wait.ts';
 import { formatAccessLine, type LineLog } from './access-log.ts';
@@ -206,7 +207,7 @@ export class WSGIServer implements RequestHost {
     this.stopper = hub.current;
     if (this.othersRunning() > 0) {
       this.drained.clear();
-      if (!(yield* this.drained.wait(seconds))) yield* this.killRemaining(seconds);
+      if (!(yield* this.drained.wait(seconds))) yield* this.killRemaining(KILL_GRACE);
     }
     this.httpServer?.closeAllConnections();
     if (this.closedPromise !== null)

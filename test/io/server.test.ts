@@ -115,38 +115,45 @@ test('a handler that raises: the error is reported, only its connection is close
   yield* server.stop();
 });
 
-test('spawn: a Pool of 2 bounds concurrency to exactly 2 handlers', function* () {
-  const release = new Event();
-  let running = 0;
-  let peak = 0;
-  const server = new StreamServer(
-    ['127.0.0.1', 0],
-    function* (sock) {
-      running++;
-      peak = Math.max(peak, running);
-      try {
-        yield* sock.sendall('in');
-        yield* release.wait();
-      } finally {
-        running--;
-      }
-    },
-    { spawn: 2 },
-  );
-  assert.instance(server.pool, Pool);
-  yield* server.start();
-  const clients: socket[] = [];
-  for (let i = 0; i < 5; i++) clients.push(yield* connectTo(server));
-  // Two handlers greet; the others wait for a free slot.
-  assert.is(String(yield* clients[0]!.recv(2)), 'in');
-  assert.is(String(yield* clients[1]!.recv(2)), 'in');
-  assert.is(running, 2);
-  release.set();
-  for (const c of clients.slice(2)) assert.is(String(yield* c.recv(2)), 'in');
-  assert.is(peak, 2);
-  for (const c of clients) c.close();
-  yield* server.stop();
-});
+for (const [label, makeSpawn] of [
+  ['2', () => 2],
+  ['a Pool(2) instance', () => new Pool(2)],
+] as const) {
+  test(`spawn: ${label} bounds concurrency to exactly 2 handlers`, function* () {
+    const spawnOption = makeSpawn();
+    const release = new Event();
+    let running = 0;
+    let peak = 0;
+    const server = new StreamServer(
+      ['127.0.0.1', 0],
+      function* (sock) {
+        running++;
+        peak = Math.max(peak, running);
+        try {
+          yield* sock.sendall('in');
+          yield* release.wait();
+        } finally {
+          running--;
+        }
+      },
+      { spawn: spawnOption },
+    );
+    assert.instance(server.pool, Pool);
+    if (spawnOption instanceof Pool) assert.is(server.pool, spawnOption);
+    yield* server.start();
+    const clients: socket[] = [];
+    for (let i = 0; i < 5; i++) clients.push(yield* connectTo(server));
+    // Two handlers greet; the others wait for a free slot.
+    assert.is(String(yield* clients[0]!.recv(2)), 'in');
+    assert.is(String(yield* clients[1]!.recv(2)), 'in');
+    assert.is(running, 2);
+    release.set();
+    for (const c of clients.slice(2)) assert.is(String(yield* c.recv(2)), 'in');
+    assert.is(peak, 2);
+    for (const c of clients) c.close();
+    yield* server.stop();
+  });
+}
 
 test('stop(timeout) is a graceful drain: handlers that finish in time complete, the rest are killed', function* () {
   const quickDone = new Event();
@@ -270,6 +277,45 @@ test('handlers may be plain or async functions; spawn may be a spawning function
   assert.equal(seen, ['plain 127.0.0.1', 'async']);
 });
 
+test('a spawn function that throws: reported, that connection closed, the server goes on', function* () {
+  let failing = true;
+  const server = new StreamServer(['127.0.0.1', 0], echo, {
+    spawn: (fn: (...args: unknown[]) => unknown, ...args: unknown[]) => {
+      if (failing) throw new RangeError('no room');
+      return spawn(fn, ...args);
+    },
+  });
+  yield* server.start();
+  const refused = yield* connectTo(server);
+  assert.is((yield* refused.recv(10)).length, 0, 'the connection is closed');
+  const errors = takeErrors();
+  assert.is(errors.length, 1);
+  assert.instance(errors[0]!.error, RangeError);
+  failing = false;
+  const good = yield* connectTo(server);
+  assert.is(yield* roundTrip(good, 'still here'), 'still here');
+  refused.close();
+  good.close();
+  yield* server.stop();
+});
+
+test('setHandle replaces the handler for later connections', function* () {
+  const server = new StreamServer(['127.0.0.1', 0], function* (sock) {
+    yield* sock.sendall('one');
+  });
+  yield* server.start();
+  const first = yield* connectTo(server);
+  assert.is(String(yield* first.recv(3)), 'one');
+  server.setHandle(function* (sock) {
+    yield* sock.sendall('two');
+  });
+  const second = yield* connectTo(server);
+  assert.is(String(yield* second.recv(3)), 'two');
+  first.close();
+  second.close();
+  yield* server.stop();
+});
+
 test('StreamServer over a Unix socket path', function* () {
   const dir = mkdtempSync(join(tmpdir(), 'gevent-ts-server-'));
   try {
@@ -319,6 +365,40 @@ test('stopAccepting holds new connections until startAccepting', function* () {
   server.startAccepting();
   assert.is(String(yield* client.recv(2)), 'hi');
   client.close();
+  yield* server.stop();
+});
+
+test('while not accepting, up to the backlog (at least 128) wait; further connections are closed', function* () {
+  const server = new StreamServer(
+    ['127.0.0.1', 0],
+    function* (sock) {
+      yield* sock.sendall('hi');
+    },
+    { backlog: 16 },
+  );
+  yield* server.start();
+  server.stopAccepting();
+  const clients: socket[] = [];
+  for (let i = 0; i < 140; i++) clients.push(yield* connectTo(server));
+  const acceptor = server.socket!._acceptor!;
+  const start = performance.now();
+  while (acceptor.pending + acceptor.refused < 140 && since(start) < 5) yield* sleep(0.01);
+  assert.is(acceptor.pending, 128);
+  assert.is(acceptor.refused, 12);
+  server.startAccepting();
+  let served = 0;
+  for (const client of clients) {
+    client.settimeout(5);
+    let reply = '';
+    try {
+      reply = String(yield* client.recv(2));
+    } catch (error) {
+      assert.is((error as SocketError).code, 'ECONNRESET');
+    }
+    if (reply === 'hi') served++;
+    client.close();
+  }
+  assert.is(served, 128);
   yield* server.stop();
 });
 
