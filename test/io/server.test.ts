@@ -237,6 +237,17 @@ test('serveForever returns once another greenlet stops the server; stopOnSignals
   assert.is(process.listenerCount('SIGTERM'), before, 'the signal handler removed itself');
 });
 
+test('stopOnSignals() with no arguments wires SIGINT too, and removes both handlers', function* () {
+  const server = new StreamServer(['127.0.0.1', 0], echo);
+  yield* server.start();
+  const before = [process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')];
+  server.stopOnSignals();
+  process.emit('SIGINT', 'SIGINT');
+  assert.ok(yield* server.waitStopped(5));
+  assert.ok(server.closed);
+  assert.equal([process.listenerCount('SIGINT'), process.listenerCount('SIGTERM')], before);
+});
+
 test('spawn: null runs the handler in the hub, where blocking raises BlockingSwitchOutError', function* () {
   const server = new StreamServer(['127.0.0.1', 0], (sock: socket) => sock.recv(10), {
     spawn: null,
