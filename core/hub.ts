@@ -22,13 +22,32 @@
  * Observability (issue 6) lives beside the queue, not in it: the live greenlets form an
  * intrusive list through two fields of each greenlet (O(1) at start and death), and a switch
  * trace or the monitor hook into the drain behind one branch on `hooked` per step.
+ *
+ * What greenlets and waits implement for the hub (`Park`, `Runnable`, the entry modes) is in
+ * internal/hub-contract.ts, re-exported here; the deadlock report and error printer in
+ * internal/hub-report.ts.
  */
 
 import { config } from './config.ts';
-import { BlockingSwitchOutError, deadlockMessage, LoopExit } from './errors.ts';
+import { BlockingSwitchOutError, LoopExit } from './errors.ts';
+import {
+  BLOCKED,
+  CALL,
+  KILL,
+  NEXT,
+  type Park,
+  RAISE,
+  type Runnable,
+  STEP_SEQ,
+  type StepWatch,
+  type SwitchTrace,
+  YIELDED,
+} from './internal/hub-contract.ts';
+import { describeDeadlock, printError } from './internal/hub-report.ts';
 import { hubService } from './internal/hub-services.ts';
-import { LiveList, type LiveNode } from './internal/live-list.ts';
+import { LiveList } from './internal/live-list.ts';
 
+export * from './internal/hub-contract.ts';
 export { registerHubService } from './internal/hub-services.ts';
 
 import { type TimerEntry, TimerHeap } from './internal/timer-heap.ts';
@@ -39,65 +58,6 @@ type Greenlet<T> = import('./greenlet.ts').Greenlet<T>;
 const RESOLVED = Promise.resolve();
 const INITIAL_CAPACITY = 1024;
 const SHRINK_ABOVE = 65536;
-
-export const NEXT = 0;
-export const RAISE = 1;
-export const KILL = 2;
-export const CALL = 3;
-
-/**
- * The park of a greenlet that yielded its turn (`sleep(0)`, a bare `yield`): it waits for its
- * own NEXT entry, which a kill makes stale (see Greenlet._resume).
- */
-export const YIELDED: Park = {
-  cancelWait() {},
-  describeWait: () => 'its turn (sleep(0))',
-};
-
-/** What a parked greenlet waits on: the hub cancels it when an exception is thrown in. */
-export interface Park {
-  /** Withdraws the wait. Returns false when the wait must stay (an async body finishing). */
-  cancelWait(): boolean | void;
-  /** A short description for diagnostics (`LoopExit`), e.g. `<Queue at 0x1>`. */
-  describeWait?(): string;
-}
-
-/** The part of a greenlet the hub drives (implemented by `Greenlet`). */
-export interface Runnable extends LiveNode {
-  _park: Park | null;
-  _wakeQueued: boolean;
-  _resume(value: unknown, mode: number): void;
-  readonly dead: boolean;
-  toString(): string;
-}
-
-/**
- * A switch trace (gevent's `greenlet.settrace`): called before each greenlet step with
- * `'switch'` (a wake) or `'throw'` (an error or kill thrown in). Set it with `setSwitchTrace`.
- *
- * @example
- * const countSteps: SwitchTrace = (event, greenlet) => steps.set(greenlet, (steps.get(greenlet) ?? 0) + 1);
- */
-export type SwitchTrace = (event: 'switch' | 'throw', greenlet: Greenlet<unknown>) => void;
-
-/**
- * @internal What the monitor (core/monitor.ts) hooks into the drain: shared cells it bumps per
- * step, and the call made when the monitor's worker has flagged a blocked hub.
- */
-export interface StepWatch {
-  /** Shared with the monitor's worker: [STEP_SEQ] the hub bumps, [BLOCKED] the worker sets. */
-  readonly cells: Int32Array;
-  /** The counter value at the start of the latest step, and who ran it (null: a callback). */
-  stepSeq: number;
-  stepGreenlet: Greenlet<unknown> | null;
-  /** Called after a step when the worker has flagged a block. */
-  blockedAfterStep(): void;
-}
-
-/** Cells of `StepWatch.cells`: the step counter (bumped at each step's start and end)... */
-export const STEP_SEQ = 0;
-/** ...and the flag the worker sets when the counter stood still too long. */
-export const BLOCKED = 1;
 
 export type ErrorHandler = (context: unknown, error: unknown) => void;
 
@@ -464,35 +424,6 @@ export class Hub {
 }
 
 function noop(): void {}
-
-/** LoopExit's message: what the root waits on, then every other parked greenlet (bounded). */
-function describeDeadlock(hub: Hub, root: Runnable): string {
-  const parked: Array<{ name: string; text: string; waitingOn: string }> = [];
-  for (const g of hub.greenlets()) {
-    if (g !== root && g._park !== null) {
-      parked.push({ name: g.name, text: String(g), waitingOn: describeWaitOf(g) });
-    }
-  }
-  return deadlockMessage(
-    String(hub),
-    String(root),
-    describeWaitOf(root),
-    parked,
-    hub.greenletCount,
-  );
-}
-
-function describeWaitOf(g: Runnable): string {
-  return g._park?.describeWait?.() ?? 'something nothing can set';
-}
-
-function printError(context: unknown, error: unknown): void {
-  const stack = error instanceof Error ? (error.stack ?? String(error)) : String(error);
-  const kind = error instanceof Error ? error.name : error === null ? 'null' : typeof error;
-  process.stderr.write(
-    `${stack}\n${new Date().toISOString()} ${String(context)} failed with ${kind}\n\n`,
-  );
-}
 
 let theHub: Hub | null = null;
 

@@ -26,7 +26,7 @@ const expected: Record<string, RegExp> = {
   'cpu-endpoint.ts': /4 x \/hash on the ThreadPool: +\/ping p50/,
   'echoserver.ts': /client: after quit the server closes: true/,
   'portforwarder.ts':
-    /client: got "target says: HELLO THROUGH THE FORWARDER\\n"\n[^]*forwarder stopped gracefully[^]*Connection refused/,
+    /client: got "target says: HELLO THROUGH THE FORWARDER\\n"\n[\s\S]*forwarder stopped gracefully[\s\S]*Connection refused/,
   'udp_server.ts': /client: "Received 17 bytes"/,
   'udp_client.ts': /reply "Received 25 bytes"/,
   'unixsocket_server.ts': /client: you said "hello"/,
@@ -34,7 +34,7 @@ const expected: Record<string, RegExp> = {
   'wsgiserver.ts': /GET \/ -> 200 <b>hello world<\/b>\nGET \/missing -> 404/,
   'wsgiserver_ssl.ts': /GET \/ -> 200 hello over https/,
   'webproxy.ts':
-    /proxy GET \/about -> 200 .*href="\/http:\/\/127\.0\.0\.1:\d+\/".*about page\n[^]*GET \/missing -> 404[^]*both servers stopped/,
+    /proxy GET \/about -> 200 .*href="\/http:\/\/127\.0\.0\.1:\d+\/".*about page\n[\s\S]*GET \/missing -> 404[\s\S]*both servers stopped/,
   'processes.ts': /7 commands through a Pool of 3 in \d+ ms/,
 };
 
