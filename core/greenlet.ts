@@ -18,6 +18,7 @@ import {
 import { GreenletSpawned, notify, spawnWatched } from './events.ts';
 import { GetOp, JoinOp, PromisePark, StartTimer } from './greenlet-waits.ts';
 import { getHub, KILL, NEXT, type Park, type Runnable, YIELDED } from './hub.ts';
+import { isIterator, shortRepr } from './internal/body-values.ts';
 import { Linkable, type LinkCallback } from './internal/linkable.ts';
 import type { LiveNode } from './internal/live-list.ts';
 import {
@@ -28,32 +29,14 @@ import {
 } from './internal/validators.ts';
 import { DONE } from './internal/wait-op.ts';
 import { startMonitorFromEnv } from './monitor.ts';
+import type { AnyFn, Op } from './op.ts';
 import { STALE, Timeout } from './timeout.ts';
+
+export type { AnyFn, BodyResult, Op, OpLike } from './op.ts';
 
 const hub = getHub();
 const isPromise = types.isPromise as (value: unknown) => value is Promise<unknown>;
 startMonitorFromEnv(); // GEVENT_MONITOR_THREAD_ENABLE: every greenlet user loads this module
-
-/**
- * A blocking operation: iterate it with `yield*` inside a greenlet. Every Op this library
- * returns is an iterator (a generator object or a hand-written one), which is also how a plain
- * body may return one: `spawn(() => queue.get())`. (Anything iterable works with `yield*`.)
- */
-export interface Op<T> extends Iterator<unknown, T, unknown> {
-  [Symbol.iterator](): Iterator<unknown, T, unknown>;
-}
-
-/** Anything `yield*` accepts as an Op: an object whose `[Symbol.iterator]()` gives the steps. */
-export interface OpLike<T> {
-  [Symbol.iterator](): Iterator<unknown, T, unknown>;
-}
-
-/** The value a greenlet body produces: a generator's return value, a promise's, or a plain one. */
-export type BodyResult<R> =
-  R extends Iterator<unknown, infer V, any> ? V : R extends PromiseLike<infer V> ? V : R;
-
-/** Any function that can be a greenlet body. */
-export type AnyFn = (...args: any[]) => unknown;
 
 const CREATED = 0;
 /** `start()` was called; the first step has not run. */
@@ -534,21 +517,4 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
   private extra(): Extra {
     return (this._extra ??= {});
   }
-}
-
-function isIterator(value: unknown): value is Iterator<unknown, unknown, unknown> {
-  return (
-    value !== null &&
-    typeof value === 'object' &&
-    typeof (value as Iterator<unknown>).next === 'function' &&
-    typeof (value as Iterator<unknown>).throw === 'function'
-  );
-}
-
-function shortRepr(value: unknown): string {
-  if (typeof value === 'string')
-    return JSON.stringify(value.length > 20 ? `${value.slice(0, 20)}…` : value);
-  if (typeof value === 'function') return value.name || 'function';
-  if (value === null || typeof value !== 'object') return String(value);
-  return Array.isArray(value) ? `Array(${value.length})` : (value.constructor?.name ?? 'Object');
 }

@@ -10,7 +10,7 @@ const root = resolve(import.meta.dirname, '..');
 const layers = [
   [
     'base',
-    /^core\/(errors|config)\.ts$|^core\/internal\/(validators|timer-heap|waiter-list|live-list|hub-services|hub-contract|hub-report)\.ts$/,
+    /^core\/(errors|config|op)\.ts$|^core\/internal\/(validators|timer-heap|waiter-list|live-list|hub-services|hub-contract|hub-report|body-values)\.ts$/,
   ],
   ['hub', /^core\/hub\.ts$/],
   ['waiting', /^core\/internal\//],

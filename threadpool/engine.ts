@@ -219,7 +219,16 @@ export class Engine {
     const [message, transfer] = batch.message();
     this.batches.set(batch.id, batch);
     this.sent(gen);
-    gen.piscina.run(message, { transferList: transfer as never }).then(
+    let running: Promise<Reply>;
+    try {
+      running = gen.piscina.run(message, { transferList: transfer as never });
+    } catch (error) {
+      // piscina starts a worker synchronously; a Worker that cannot start (bad execArgv) throws
+      // here, in a microtask: fail the batch like a dead worker's (retried, then failed).
+      this.settle(batch, error, undefined);
+      return;
+    }
+    running.then(
       (reply: Reply) => this.settle(batch, null, reply),
       (error: unknown) => this.settle(batch, error, undefined),
     );

@@ -51,23 +51,47 @@ const WORKER_URL = new URL(
  * costs each thread about half a second to load; `--require tsx/cjs` is what actually loads the
  * (TypeScript) worker file when running from source. A module task in TypeScript still works:
  * the worker registers tsx's ESM loader the first time one needs it.
+ *
+ * Flags given to a Worker explicitly are checked, and V8 or process-wide ones (`--expose-gc`,
+ * `--max-old-space-size`, `--title`...) make its constructor throw, although the same flags
+ * inherited implicitly are fine. So when the list is rewritten, only the flags that shape how
+ * code loads are passed on (module hooks, conditions, source maps, warnings, experimental
+ * features); otherwise the workers inherit the parent's as Node does by default (undefined).
  */
 export function workerExecArgv(parent: readonly string[]): string[] | undefined {
   const out: string[] = [];
   let changed = false;
   for (let i = 0; i < parent.length; i++) {
     const arg = parent[i]!;
-    if (arg === '--import' && parent[i + 1] === 'tsx') {
+    const next = parent[i + 1];
+    if (arg === '--import' && next === 'tsx') {
       out.push('--require', 'tsx/cjs');
       i++;
       changed = true;
     } else if (arg === '--import=tsx') {
       out.push('--require=tsx/cjs');
       changed = true;
-    } else out.push(arg);
+    } else if (TAKES_VALUE.has(arg) && next !== undefined) {
+      out.push(arg, next);
+      i++;
+    } else if (PASSED_ON.test(arg)) out.push(arg);
   }
   return changed ? out : undefined;
 }
+
+/** Code-loading flags written as two words (`--require x`): passed on with their value. */
+const TAKES_VALUE = new Set([
+  '--require',
+  '-r',
+  '--import',
+  '--loader',
+  '--experimental-loader',
+  '--conditions',
+  '-C',
+]);
+/** Single-word flags a worker accepts and that change how code loads or reports. */
+const PASSED_ON =
+  /^(--(require|import|loader|experimental-loader|conditions)=|--enable-source-maps$|--no-warnings$|--no-deprecation$|--trace-warnings$|--experimental-)/;
 
 export class Generation {
   readonly piscina: Piscina;

@@ -3,6 +3,7 @@
  * Layer: threadpool (main thread).
  */
 
+import { Worker } from 'node:worker_threads';
 import type { EngineOptions } from './engine.ts';
 
 const KNOWN = new Set([
@@ -67,4 +68,24 @@ export function validateOptions(options: EngineOptions): void {
   ) {
     throw new TypeError('options.execArgv must be an array of strings');
   }
+  if (execArgv !== undefined && execArgv.length > 0) checkWorkerFlags(execArgv);
+}
+
+/**
+ * Node refuses V8 and process-wide flags (`--expose-gc`, `--max-old-space-size`...) for a worker,
+ * by a throw from the Worker constructor: piscina would meet it inside a task's dispatch, where
+ * it cannot be undone. So an explicit list is tried here once, on a worker that does nothing
+ * (the check comes before its thread starts; a good list costs one short-lived thread).
+ */
+function checkWorkerFlags(execArgv: string[]): void {
+  let probe: Worker;
+  try {
+    probe = new Worker('', { eval: true, execArgv, stdout: true, stderr: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ERR_WORKER_INVALID_EXEC_ARGV') throw error;
+    throw new TypeError(`options.execArgv: ${(error as Error).message}`);
+  }
+  probe.unref();
+  void probe.terminate();
 }

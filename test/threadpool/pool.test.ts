@@ -5,6 +5,7 @@
 
 import { suite } from 'uvu';
 import { AsyncResult, getHub, run, sleep, spawn } from '../../core/index.ts';
+import { workerExecArgv } from '../../threadpool/generation.ts';
 import { move, ThreadPool, task } from '../../threadpool/index.ts';
 import { assert, runChecked, since } from '../_support/gtest.ts';
 
@@ -250,6 +251,38 @@ test('an argument that cannot be copied fails that task only, even in a batch', 
     if (i === 2) assert.is((r.exception as Error).name, 'DataCloneError');
     else assert.is(r.value, i + 1);
   }
+});
+
+test('execArgv with flags Node refuses in workers is a TypeError at construction', function* () {
+  assert.throws(
+    () => new ThreadPool(1, { execArgv: ['--max-old-space-size=100'] }),
+    (error: Error) => error instanceof TypeError && /--max-old-space-size=100/.test(error.message),
+  );
+  // From source the workers need tsx's hook as well (the default list carries it).
+  const loader = workerExecArgv(process.execArgv) ?? [];
+  const fine = new ThreadPool(1, { execArgv: [...loader, '--no-warnings'] });
+  try {
+    assert.is(yield* fine.apply((x: number) => x * 2, [21]), 42);
+  } finally {
+    yield* fine.close();
+  }
+});
+
+test('workerExecArgv: tsx becomes its CommonJS hook; only code-loading flags are passed on', function* () {
+  assert.equal(
+    workerExecArgv([
+      '--import',
+      'tsx',
+      '--expose-gc',
+      '--max-old-space-size=100',
+      '--enable-source-maps',
+      '--conditions',
+      'dev',
+      '--no-warnings',
+    ]),
+    ['--require', 'tsx/cjs', '--enable-source-maps', '--conditions', 'dev', '--no-warnings'],
+  );
+  assert.is(workerExecArgv(['--expose-gc']), undefined, 'no rewrite: Node inherits the flags');
 });
 
 s.run();
