@@ -34,8 +34,11 @@ function isGeneratorFunction(value: unknown): value is (...args: unknown[]) => G
 async function allowTypeScript(script: string): Promise<void> {
   if (!/\.[cm]?tsx?$/.test(script)) return;
   try {
-    const api: { register(): unknown } = await import('tsx/esm/api' as string);
-    api.register();
+    // Both hooks: outside a `"type": "module"` package Node loads a .ts file as CommonJS.
+    const esm: { register(): unknown } = await import('tsx/esm/api' as string);
+    const cjs: { register(): unknown } = await import('tsx/cjs/api' as string);
+    esm.register();
+    cjs.register();
   } catch {
     // Without tsx, Node reports the import failure itself.
   }
@@ -66,9 +69,18 @@ export async function main(argv: string[]): Promise<number> {
   patchAll();
   process.argv = [process.argv[0]!, path, ...args];
   await allowTypeScript(path);
-  const module: { default?: unknown } = await import(pathToFileURL(path).href);
-  if (isGeneratorFunction(module.default)) await run(module.default, args);
+  const main = defaultExport(await import(pathToFileURL(path).href));
+  if (isGeneratorFunction(main)) await run(main, args);
   return 0;
+}
+
+/**
+ * A module's default export. A TypeScript file Node loads as CommonJS (outside a `"type":
+ * "module"` package) arrives as `{ default: module.exports }`, its own default one level down.
+ */
+function defaultExport(module: { default?: unknown }): unknown {
+  const exported = module.default as { __esModule?: boolean; default?: unknown } | undefined;
+  return exported?.__esModule === true ? exported.default : exported;
 }
 
 /** `gevent-ts serve ...`: bad arguments are usage errors (exit 2), not stack traces. */

@@ -237,8 +237,10 @@ export class GetOp<T> extends WaitOp<T> {
   protected tryNow(): T | typeof MUST_WAIT {
     const queue = this.queue;
     if (queue.qsize() > 0) return this.peekOnly ? queue.peekNowait() : queue.take();
-    const putter = queue.putters.shift();
-    if (putter !== undefined) return putter.takeItem(); // a Channel: take straight from a putter
+    if (!this.peekOnly) {
+      const putter = queue.putters.shift();
+      if (putter !== undefined) return putter.takeItem(); // a Channel: take straight from a putter
+    }
     if (!this.block || this.timeoutSeconds === 0) throw new Empty();
     return MUST_WAIT;
   }
@@ -302,7 +304,22 @@ export class LifoQueue<T> extends Queue<T> {
 
 export type Compare<T> = (a: T, b: T) => number;
 
-const naturalOrder = <T>(a: T, b: T): number => (a < b ? -1 : a > b ? 1 : 0);
+/**
+ * The default order: `<` for numbers and strings, and arrays compared item by item as Python
+ * compares tuples, so `put([priority, item])` works as gevent's `put((priority, item))` (plain
+ * `<` would compare arrays as strings: [10] before [9]).
+ */
+function naturalOrder<T>(a: T, b: T): number {
+  if (Array.isArray(a) && Array.isArray(b)) {
+    const shorter = Math.min(a.length, b.length);
+    for (let i = 0; i < shorter; i++) {
+      const order = naturalOrder(a[i], b[i]);
+      if (order !== 0) return order;
+    }
+    return Math.sign(a.length - b.length);
+  }
+  return a < b ? -1 : a > b ? 1 : 0;
+}
 
 /** A queue that returns the smallest item first (by `compare`, default `<`). A binary heap. */
 export class PriorityQueue<T> extends Queue<T> {
@@ -377,9 +394,10 @@ export class JoinableQueue<T> extends Queue<T> {
   private readonly done = new Event();
 
   constructor(maxsize?: number | null, items?: Iterable<T>) {
-    super(maxsize);
-    this.done.set();
-    if (items !== undefined) for (const item of items) this.putNowait(item);
+    // Initial items are loaded whatever maxsize says, as Queue (and gevent) do; each is a task.
+    super(maxsize, items);
+    this.unfinished = this.qsize();
+    if (this.unfinished === 0) this.done.set();
   }
 
   get unfinishedTasks(): number {
@@ -439,6 +457,16 @@ export class Channel<T> extends Queue<T> {
 
   override full(): boolean {
     return true;
+  }
+
+  /** A Channel holds nothing to peek at (gevent's Channel has no peek): a TypeError. */
+  override peek(): Op<T> {
+    throw new TypeError('Channel has no peek(): it holds nothing (items go from put to get)');
+  }
+
+  /** See `peek()`. */
+  override peekNowait(): T {
+    throw new TypeError('Channel has no peekNowait(): it holds nothing (items go from put to get)');
   }
 
   /** @internal A Channel holds nothing: an item goes to a waiting getter or nowhere. */

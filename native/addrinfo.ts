@@ -191,6 +191,8 @@ export function planAddrInfo(
   if (family !== 0 && family !== AF_INET && family !== AF_INET6) {
     return { status: EAI.FAMILY, answer: null };
   }
+  // getaddrinfo(3) needs a host or a service: with neither it fails with EAI_NONAME.
+  if (host === null && service === null) return { status: EAI.NONAME, answer: null };
   const kinds = socketKinds(service, socktype, protocol, flags);
   if (typeof kinds === 'number') return { status: kinds, answer: null };
   const canon = flags & AI_CANONNAME && host !== null ? host : '';

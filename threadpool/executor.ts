@@ -113,7 +113,11 @@ export class ThreadPoolExecutor {
   readonly pool: ThreadPool;
   /** Futures not done yet (for `shutdown({ cancelFutures })`). */
   private readonly open = new Set<Future<any>>();
-  private readonly forget = (f: Future<any>) => this.open.delete(f);
+  /** A done future lets go of its task, so the task's arguments are not kept with the result. */
+  private readonly forget = (f: Future<any>) => {
+    f._task = null;
+    this.open.delete(f);
+  };
 
   constructor(maxWorkers?: number, options?: ThreadPoolOptions) {
     this.pool = new ThreadPool(maxWorkers, options);

@@ -289,6 +289,41 @@ test('PriorityQueue returns the smallest first; a custom compare reorders', func
   assert.throws(() => new PriorityQueue(null, 'desc' as never), isA(TypeError));
 });
 
+test('PriorityQueue orders [priority, item] pairs as gevent orders tuples', function* () {
+  const q = new PriorityQueue<[number, string]>();
+  for (const pair of [
+    [10, 'ten'],
+    [9, 'nine'],
+    [2, 'two'],
+    [100, 'hundred'],
+    [9, 'a-nine'],
+  ] as const)
+    q.putNowait([...pair]);
+  assert.equal(takeAll(q), [
+    [2, 'two'],
+    [9, 'a-nine'],
+    [9, 'nine'],
+    [10, 'ten'],
+    [100, 'hundred'],
+  ]);
+  const prefixes = new PriorityQueue<number[]>(null, undefined, [[1, 2], [1], [0, 9]]);
+  assert.equal(takeAll(prefixes), [[0, 9], [1], [1, 2]], 'a shorter prefix comes first');
+});
+
+test('JoinableQueue(maxsize, items) loads every item as an unfinished task, as Queue does', function* () {
+  const q = new JoinableQueue<number>(1, [1, 2]);
+  assert.is(q.qsize(), 2);
+  assert.is(q.unfinishedTasks, 2);
+  assert.not.ok(yield* q.join(0));
+  for (let i = 0; i < 2; i++) {
+    q.getNowait();
+    q.taskDone();
+  }
+  assert.ok(yield* q.join(0));
+  assert.is(new JoinableQueue<number>().unfinishedTasks, 0);
+  assert.ok(yield* new JoinableQueue<number>().join(0));
+});
+
 test('a bounded PriorityQueue blocks putters and keeps priority order', function* () {
   const q = new PriorityQueue<number>(2, undefined, [4, 2]);
   assert.ok(q.full());
@@ -380,6 +415,16 @@ test('Channel is a rendezvous: put-start, got, put-returned', function* () {
   log.push(`got ${yield* ch.get()}`);
   yield* putter.join(2);
   assert.equal(log, ['put-start', 'got item', 'put-returned']);
+});
+
+test('Channel has no peek (it holds nothing); a waiting putter keeps its item', function* () {
+  const ch = new Channel<number>();
+  const putter = spawnOp(() => ch.put(1));
+  yield* sleep(0);
+  assert.throws(() => ch.peekNowait(), isA(TypeError));
+  assert.throws(() => ch.peek(), isA(TypeError));
+  assert.is(yield* ch.get({ timeout: 2 }), 1, 'the item is still there for a getter');
+  yield* putter.join(2);
 });
 
 test('Channel: qsize 0, empty and full true; putNowait without a getter raises Full', function* () {

@@ -43,6 +43,7 @@ const CASES: Case[] = [
   ['gai numeric v4', (ns, d) => ns.getaddrinfo('127.0.0.1', '8080', 0, 0, 0, 0, d)],
   ['gai numeric v6', (ns, d) => ns.getaddrinfo('::1', '8080', 0, SOCK_DGRAM, 0, 0, d)],
   ['gai null host', (ns, d) => ns.getaddrinfo(null, '80', 0, 0, 0, 0, d)],
+  ['gai null host and service', (ns, d) => ns.getaddrinfo(null, null, 0, 0, 0, 0, d)],
   ['gai passive', (ns, d) => ns.getaddrinfo(null, '0', AF_INET, SOCK_DGRAM, 0, AI_PASSIVE, d)],
   [
     'gai canonname',

@@ -45,6 +45,20 @@ test('runs the default generator as the main greenlet, with dns patched', () => 
   });
 });
 
+test('a TypeScript script outside any "type": "module" package runs too', () => {
+  const script = join(dir, 'typed.ts'); // the temp dir has no package.json: CommonJS by default
+  writeFileSync(
+    script,
+    `export default function* main(args: string[]) {
+       const count: number = args.length;
+       console.log(['typed', count].join(' '));
+     }`,
+  );
+  const out = cli('run', script, 'a', 'b');
+  assert.is(out.status, 0, out.stderr);
+  assert.is(out.stdout.trim(), 'typed 2');
+});
+
 test('a script without a default generator simply runs', () => {
   const script = join(dir, 'plain.mjs');
   writeFileSync(script, "console.log(['plain', process.argv.length].join(' '));");

@@ -76,6 +76,8 @@ function backendSuite(title: string, make: () => BaseResolver) {
     assert.equal(family.args, [-6, 'ai_family not supported']);
     assert.throws(() => resolver.getaddrinfo('localhost', 1.5), /port must be an integer/);
     assert.throws(() => resolver.getaddrinfo(5 as any, 80), TypeError);
+    const neither = yield* raises(() => resolver.getaddrinfo(null, null));
+    assert.equal(neither.args, [-2, 'Name or service not known'], 'as gevent and the stdlib');
   });
 
   test('gethostbyaddr accepts addresses and names', function* () {

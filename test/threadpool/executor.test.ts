@@ -4,8 +4,10 @@
  * wait([future]), map, shutdown.
  */
 
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { suite } from 'uvu';
-import { AsyncResult, run, until, wait } from '../../core/index.ts';
+import { AsyncResult, idle, run, until, wait } from '../../core/index.ts';
 import {
   CancelledError,
   Future,
@@ -50,6 +52,22 @@ test('submit returns a Future (an AsyncResult) with the result', function* () {
   assert.is(yield* f.result(), 42);
   assert.ok(f.done());
   assert.not.ok(f.cancelled());
+});
+
+test('a finished Future does not keep its arguments alive', function* () {
+  setFlagsFromString('--expose-gc');
+  const collect = runInNewContext('gc') as () => void;
+  const submitBig = () => {
+    const big = new Float64Array(1 << 16);
+    return [executor.submit((data: Float64Array) => data.length, big), new WeakRef(big)] as const;
+  };
+  const [f, argument] = submitBig();
+  assert.is(yield* f.result(), 1 << 16);
+  yield* idle(); // its done-links have run
+  assert.not.ok(f.running());
+  collect();
+  assert.is(argument.deref(), undefined, 'the argument was collected while the Future lives');
+  assert.ok(f.done());
 });
 
 test('result(timeout) raises TimeoutError; the task goes on', function* () {
