@@ -41,25 +41,28 @@ function replace(module: string, target: object, property: string, replacement: 
 
 /**
  * Makes `dns.lookup` and `dns.promises.lookup` (and so net, http, https, fetch) resolve through
- * `resolver` (default: `getResolver()`, chosen by `GEVENT_RESOLVER`). Patching again first
- * restores Node's functions, so the last resolver given wins.
+ * `resolver`, or by default the configured one at each call (`getResolver()`: `GEVENT_RESOLVER`,
+ * or what `setResolver()` set last). Patching again first restores Node's functions, so the
+ * last resolver given wins.
  *
  * @example
  * patchDns();
  * http.get(`http://localhost:${port}/`); // looked up on the resolver's threads
  */
-export function patchDns(resolver: BaseResolver = getResolver()): void {
+export function patchDns(resolver?: BaseResolver): void {
   unpatchModule('dns');
-  const drop = resolver.lookup;
-  const promiseDrop = resolver.promiseLookup;
+  // Without a resolver given, every lookup asks for the configured one, so a later
+  // setResolver() is seen (gevent's patched socket reads hub.resolver per call).
+  const chosen = resolver === undefined ? getResolver : () => resolver;
+  const drop = chosen().lookup;
   const patchedLookup = function lookup(this: unknown, ...args: unknown[]) {
-    return (drop as Function).apply(this, args);
+    return (chosen().lookup as Function).apply(this, args);
   };
   for (const symbol of Object.getOwnPropertySymbols(drop)) {
     Object.defineProperty(patchedLookup, symbol, { value: (drop as any)[symbol] });
   }
   const patchedPromiseLookup = function lookup(this: unknown, ...args: unknown[]) {
-    return (promiseDrop as Function).apply(this, args);
+    return (chosen().promiseLookup as Function).apply(this, args);
   };
   replace('dns', dns, 'lookup', patchedLookup);
   replace('dns', dns.promises, 'lookup', patchedPromiseLookup);

@@ -25,7 +25,7 @@ import {
   patchDns,
   unpatchAll,
 } from '../../core/monkey/index.ts';
-import { AresResolver } from '../../core/resolver/index.ts';
+import { AresResolver, getResolver, setResolver } from '../../core/resolver/index.ts';
 import { DnsTestServer } from './_support/dns-server.ts';
 
 const test = suite('monkey: dns');
@@ -102,8 +102,11 @@ test('patchAll uses the configured resolver; a second call warns like gevent', a
     assert.equal(warnings, [
       'MonkeyPatchWarning: Patching more than once will result in the union of all True parameters being patched',
     ]);
-    const address = await new Promise((r) => dns.lookup('localhost', 4, (_e, a) => r(a)));
+    // NAME is only in the test resolver's hosts file: the configured resolver answered.
+    setResolver(resolver);
+    const address = await new Promise((r) => dns.lookup(NAME, 4, (_e, a) => r(a)));
     assert.is(address, '127.0.0.1');
+    assert.is(getResolver(), resolver);
   } finally {
     process.off('warning', onWarning);
   }

@@ -5,7 +5,7 @@
  * /etc/hosts). Names resolved: /etc/hosts entries and numeric addresses only.
  */
 
-import { Event, GreenletExit, Pool, spawn } from '../../core/index.ts';
+import { Event, GreenletExit, Pool, spawn, until } from '../../core/index.ts';
 import {
   AI_CANONNAME,
   AresResolver,
@@ -19,6 +19,7 @@ import {
   ThreadResolver,
 } from '../../core/resolver/index.ts';
 import { assert, greenletSuite } from '../_support/gtest.ts';
+import { CORE_URL, runModuleInChild } from '../_support/timing.ts';
 
 function* raises(op: () => Iterable<unknown>): Generator<unknown, any, unknown> {
   try {
@@ -148,6 +149,32 @@ test('getResolver() is the thread resolver unless GEVENT_RESOLVER says otherwise
   );
   assert.is((getResolver() as ThreadResolver).backend, 'addon');
   yield* [];
+});
+
+test('GEVENT_RESOLVER picks getHub().resolver; setResolver() replaces it', function* () {
+  const resolverUrl = new URL('../../core/resolver/index.ts', import.meta.url).href;
+  const cases = [
+    ['ares', 'AresResolver'],
+    ['block', 'BlockingResolver'],
+    ['', 'ThreadResolver'],
+  ];
+  for (const [env, expected] of cases) {
+    const child = yield* until(
+      runModuleInChild(`
+        process.env.GEVENT_RESOLVER = ${JSON.stringify(env)};
+        const { getHub } = await import(${JSON.stringify(CORE_URL)});
+        const r = await import(${JSON.stringify(resolverUrl)});
+        const first = getHub().resolver;
+        const same = first === r.getResolver();
+        const replacement = r.createResolver('block');
+        r.setResolver(replacement);
+        console.log(JSON.stringify([first.constructor.name, same, getHub().resolver === replacement]));
+        process.exit(0);
+      `),
+    );
+    assert.is(child.code, 0, child.stderr);
+    assert.equal(JSON.parse(child.stdout), [expected, true, true], `GEVENT_RESOLVER=${env}`);
+  }
 });
 
 test('herror carries h_errno, code and Python message', function* () {

@@ -144,6 +144,25 @@ test('run(timeout) raises TimeoutExpired after killing and reaping the child', f
   assert.ok(since(t0) < 5, `returned in ${since(t0)} s`);
 });
 
+test('run(timeout) raises TimeoutExpired with the output so far in e.output and e.stdout', function* () {
+  for (const text of [false, true]) {
+    try {
+      yield* run(['sh', '-c', 'printf BDFL; exec sleep 5'], {
+        timeout: 1,
+        captureOutput: true,
+        text,
+      });
+      assert.unreachable('run must time out');
+    } catch (error) {
+      assert.instance(error, TimeoutExpired);
+      const expired = error as TimeoutExpired;
+      assert.is(String(expired.output), 'BDFL');
+      assert.is(expired.stdout, expired.output);
+      assert.is(typeof expired.output === 'string', text, 'a string in text mode, else bytes');
+    }
+  }
+});
+
 test('a shell timeout with captured output returns within about the timeout', function* () {
   // The grandchild `sleep` keeps the pipes open; run must not wait for their end.
   const t0 = performance.now();
