@@ -217,6 +217,13 @@ test('task(moduleUrl, exportName) runs module code; the default export by defaul
   }
 });
 
+test('a task module may run greenlets on its worker thread (a hub per thread)', function* () {
+  type Result = { values: number[]; ms: number };
+  const result = yield* pool.apply(task<[number], Result>(WORK, 'greenletsInWorker'), [3]);
+  assert.equal(result.values, [0, 1, 2]);
+  assert.ok(result.ms < 140, `3 sleeps of 50 ms overlapped in the worker: ${result.ms} ms`);
+});
+
 test('task() refuses a relative module path', function* () {
   assert.throws(() => task('./fixtures/work.ts'), /must be a URL or an absolute path/);
   yield* sleep(0);
