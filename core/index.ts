@@ -81,6 +81,8 @@ export {
   Queue,
   type QueueStatistics,
   SimpleQueue,
+  StopIteration,
+  type StopMarker,
 } from './queue.ts';
 export { SignalHandler, signalHandler } from './signal.ts';
 export { idle, sleep } from './sleep.ts';

@@ -113,6 +113,26 @@ export class Queue<T> {
     if (!this.tryPut(item)) throw new Full();
   }
 
+  /**
+   * Iterates the queue as gevent's `for item in queue` does: the next item as an iterator
+   * result, waiting while the queue is empty, and `{ done: true }` once the `StopIteration`
+   * marker (the class or an instance) is taken.
+   *
+   * @example
+   * for (;;) {
+   *   const r = yield* jobs.next();
+   *   if (r.done) break;
+   *   handle(r.value);
+   * }
+   * // elsewhere: jobs.putNowait(StopIteration) ends the loop
+   */
+  *next(): Generator<unknown, IteratorResult<Exclude<T, StopMarker>, undefined>, unknown> {
+    const item = yield* this.get();
+    if (item === StopIteration || item instanceof StopIteration)
+      return { done: true, value: undefined };
+    return { done: false, value: item as Exclude<T, StopMarker> };
+  }
+
   /** Removes and returns the first item, waiting while the queue is empty. */
   get(options?: BlockOptions): Op<T> {
     return new GetOp(this, options?.block ?? true, validateTimeout(options?.timeout), false);
@@ -301,6 +321,17 @@ export class LifoQueue<T> extends Queue<T> {
     return this.items[this.items.length - 1]!;
   }
 }
+
+/**
+ * The marker that ends a queue's iteration (`queue.next()`), as Python's `StopIteration` put
+ * into a gevent queue: put the class itself or an instance.
+ */
+export class StopIteration extends Error {
+  override readonly name = 'StopIteration';
+}
+
+/** What a queue of items ended by `StopIteration` holds besides its items. */
+export type StopMarker = typeof StopIteration | StopIteration;
 
 export type Compare<T> = (a: T, b: T) => number;
 

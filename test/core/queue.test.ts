@@ -19,6 +19,7 @@ import {
   PriorityQueue,
   Queue,
   SimpleQueue,
+  StopIteration,
   sleep,
   spawn,
   Timeout,
@@ -287,6 +288,27 @@ test('PriorityQueue returns the smallest first; a custom compare reorders', func
   const names = takeAll(jobs).map((job) => job.name);
   assert.equal(names, ['high', 'mid', 'low']);
   assert.throws(() => new PriorityQueue(null, 'desc' as never), isA(TypeError));
+});
+
+test('next() iterates items until the StopIteration class or an instance is taken (V14)', function* () {
+  const q = new Queue<number | typeof StopIteration | StopIteration>(null, [1, 2]);
+  const producer = spawn(function* () {
+    yield* sleep(0);
+    q.putNowait(3);
+    q.putNowait(StopIteration);
+    q.putNowait(4);
+  });
+  const seen: number[] = [];
+  for (;;) {
+    const r = yield* q.next();
+    if (r.done) break;
+    seen.push(r.value);
+  }
+  assert.equal(seen, [1, 2, 3], 'it waited for 3, then stopped at the marker');
+  yield* producer.join();
+  assert.equal(yield* q.next(), { done: false, value: 4 }, 'items after the marker stay');
+  q.putNowait(new StopIteration());
+  assert.equal(yield* q.next(), { done: true, value: undefined });
 });
 
 test('PriorityQueue orders [priority, item] pairs as gevent orders tuples', function* () {
