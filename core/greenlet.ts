@@ -30,7 +30,7 @@ import {
 import { DONE } from './internal/wait-op.ts';
 import { startMonitorFromEnv } from './monitor.ts';
 import type { AnyFn, Op } from './op.ts';
-import { STALE, Timeout } from './timeout.ts';
+import { queueDelivery, STALE, TimeoutDelivery } from './timeout.ts';
 
 export type { AnyFn, BodyResult, Op, OpLike } from './op.ts';
 
@@ -60,6 +60,12 @@ interface Extra {
   locals?: WeakMap<object, Record<PropertyKey, unknown>> | undefined;
   /** Kills that arrived while a wake was queued: thrown at the next switch point. */
   pendingKills?: unknown[] | undefined;
+}
+
+/** A greenlet died with kills still waiting: their Timeouts stop being pending. */
+function discardPendingKills(extra: Extra): void {
+  for (const kill of extra.pendingKills!) if (kill instanceof TimeoutDelivery) kill.discard();
+  extra.pendingKills = undefined;
 }
 
 export type GreenletLinkTarget<T> =
@@ -380,7 +386,10 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
 
   /** @internal Runs one step: resumes the body with `value` (NEXT), or throws it in. */
   _resume(value: unknown, mode: number): void {
-    if (this._state === DEAD) return;
+    if (this._state === DEAD) {
+      if (value instanceof TimeoutDelivery) value.discard(); // its Timeout is no longer pending
+      return;
+    }
     if (mode === KILL) {
       if (this._wakeQueued) {
         // A wake is still queued: it runs first, so what it carries is not lost; the kill is
@@ -388,13 +397,18 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
         (this.extra().pendingKills ??= []).push(value);
         return;
       }
-      if (value instanceof Timeout) {
-        value = value._claim();
-        if (value === STALE) return;
+      if (value instanceof TimeoutDelivery) {
+        // A Timeout's own timer: its park was left in place until this claim (core/timeout.ts).
+        value = value.claim();
+        if (value === STALE) {
+          // Cancelled before delivery: keep waiting, and do not strand a kill queued behind it.
+          if (this._extra?.pendingKills !== undefined) this.deliverPendingKill();
+          return;
+        }
       }
       const park = this._park;
       if (park !== null) {
-        park.cancelWait();
+        if (park.cancelWait() === false) return; // an async body: as in hub.throwInto
         this._park = null;
       }
     } else if (this._wakeQueued) {
@@ -446,7 +460,8 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
     const kills = extra.pendingKills!;
     const exception = kills.shift();
     if (kills.length === 0) extra.pendingKills = undefined;
-    hub.throwInto(this, exception);
+    if (exception instanceof TimeoutDelivery) queueDelivery(this, exception);
+    else hub.throwInto(this, exception);
   }
 
   /** A bare `yield promise` waits for it; a bare `yield` is `sleep(0)`. */
@@ -483,7 +498,11 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
     hub._live.unlink(this);
     const spawner = this._spawner;
     if (spawner !== null && spawner._state === DEAD) this._spawner = null;
-    if (this._extra !== null) this._extra.locals = undefined;
+    const extra = this._extra;
+    if (extra !== null) {
+      extra.locals = undefined;
+      if (extra.pendingKills !== undefined) discardPendingKills(extra);
+    }
     if (failed && !(error instanceof GreenletExit)) {
       this._exception = error;
       appendSpawnSite(

@@ -16,7 +16,9 @@
  * - KILL: an asynchronous exception (kill, Timeout) — delivered at the greenlet's *current* switch
  *   point. If a wake is already queued for the greenlet, the kill waits until that wake has run
  *   and is thrown at the very next switch point, so a wake's payload (a queue item, a permit)
- *   is never lost to a kill;
+ *   is never lost to a kill. A Timeout's own firing is queued as a delivery (core/timeout.ts)
+ *   that leaves the greenlet's wait in place until the greenlet claims it, so a Timeout
+ *   cancelled in between leaves the greenlet waiting as before;
  * - CALL: run `target(value)` in hub context.
  *
  * Observability (issue 6) lives beside the queue, not in it: the live greenlets form an

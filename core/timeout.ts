@@ -1,6 +1,13 @@
 /**
  * Timeout: raise an exception in the greenlet that started it, at its switch point, once a number
  * of seconds has passed. Layer: scheduler.
+ *
+ * When the timer fires, the run queue gets a KILL entry carrying a `TimeoutDelivery` (not the
+ * Timeout itself) and the greenlet's park is left in place. The greenlet claims the delivery when
+ * the entry runs (`Greenlet._resume`); only then is its wait cancelled and the exception thrown.
+ * If the Timeout was cancelled in between, the claim finds it STALE and the greenlet simply keeps
+ * waiting, as in gevent, where a Timeout cancelled before its timer's callback ran is never
+ * raised. A Timeout passed to `kill()` travels as itself: an ordinary exception, never stale.
  */
 
 import { getHub, type Runnable } from './hub.ts';
@@ -11,13 +18,44 @@ const hub = getHub();
 
 const IDLE = 0;
 const ARMED = 1;
-/** Fired, and the exception is on its way to the greenlet (not yet delivered). */
+/** Fired, and its `delivery` is on its way to the greenlet (not yet claimed). */
 const FIRED = 2;
 
 export type TimeoutException = Error | (new () => unknown) | string | false | undefined | null;
 
 /** Returned by `_claim` when a fired Timeout was cancelled before the hub delivered it. */
 export const STALE: unique symbol = Symbol('STALE');
+
+/**
+ * @internal What a fired Timeout's KILL entry carries: marks the entry as the timer's own (a
+ * Timeout given to `kill()` is an ordinary exception) and dies when the Timeout is cancelled
+ * before the greenlet claims it.
+ */
+export class TimeoutDelivery {
+  live = true;
+  constructor(readonly timeout: Timeout) {}
+
+  /** The exception to throw into the greenlet, or STALE (then its park must stay). */
+  claim(): unknown {
+    return this.live ? this.timeout._claim(this) : STALE;
+  }
+
+  /** Its greenlet died first: the Timeout is done (no longer pending), nothing is raised. */
+  discard(): void {
+    if (this.live) this.timeout._claim(this);
+  }
+}
+
+/**
+ * @internal Queues `delivery` as a KILL entry for `target` without cancelling its park (which
+ * `hub.throwInto` does to any park it sees): the park is cancelled when the delivery is claimed.
+ */
+export function queueDelivery(target: Runnable, delivery: TimeoutDelivery): void {
+  const park = target._park;
+  target._park = null;
+  hub.throwInto(target, delivery);
+  target._park = park;
+}
 
 function describe(seconds: number | null | undefined, exception: TimeoutException): string {
   if (seconds === null || seconds === undefined) return 'Timeout (no deadline)';
@@ -52,6 +90,7 @@ export class Timeout extends Error implements TimerEntry {
   readonly exception: TimeoutException;
   private state = IDLE;
   private target: Runnable | null = null;
+  private delivery: TimeoutDelivery | null = null;
 
   constructor(
     seconds?: number | null,
@@ -87,7 +126,7 @@ export class Timeout extends Error implements TimerEntry {
 
   /** Arms the timer against the current greenlet. A Timeout with no seconds never fires. */
   start(): this {
-    if (this.state === ARMED) throw new Error('Timeout is already started');
+    if (this.state !== IDLE) throw new Error('Timeout is already started');
     this.target = hub.current;
     const seconds = this.seconds;
     if (seconds === null || seconds === undefined) return this;
@@ -96,14 +135,19 @@ export class Timeout extends Error implements TimerEntry {
     return this;
   }
 
-  /** True while the timer is armed and has not fired. */
+  /**
+   * True from `start()` until the exception reaches the greenlet or the Timeout is cancelled
+   * (gevent's `pending`: true until the timer's callback has run).
+   */
   get pending(): boolean {
-    return this.state === ARMED;
+    return this.state !== IDLE;
   }
 
   /** Disarms the timer (also stops a fired Timeout that has not reached its greenlet yet). */
   cancel(): void {
-    if (this.state === ARMED) hub.timers.cancel(this);
+    const state = this.state;
+    if (state === ARMED) hub.timers.cancel(this);
+    else if (state === FIRED) this.dropDelivery();
     this.state = IDLE;
     this.target = null;
   }
@@ -125,18 +169,29 @@ export class Timeout extends Error implements TimerEntry {
       return;
     }
     this.state = FIRED;
-    hub.throwInto(target, this);
+    const delivery = new TimeoutDelivery(this);
+    this.delivery = delivery;
+    queueDelivery(target, delivery);
   }
 
-  /** @internal The exception to deliver, or STALE if the Timeout was cancelled after firing. */
-  _claim(): unknown {
-    if (this.state !== FIRED) return STALE;
+  /** @internal Called by a live `delivery`: ends it; returns the exception to throw. */
+  _claim(delivery: TimeoutDelivery): unknown {
+    delivery.live = false;
+    this.delivery = null;
     this.state = IDLE;
     this.target = null;
     const exception = this.exception;
     if (typeof exception === 'function') return new exception();
     if (exception instanceof Error) return exception;
     return this;
+  }
+
+  private dropDelivery(): void {
+    const delivery = this.delivery;
+    if (delivery !== null) {
+      delivery.live = false;
+      this.delivery = null;
+    }
   }
 }
 

@@ -9,6 +9,7 @@ import {
   type Greenlet,
   getHub,
   joinall,
+  killall,
   Queue,
   sleep,
   spawn,
@@ -359,6 +360,154 @@ test('bad arguments raise TypeError/RangeError naming the argument', function* (
   const notFn = yield* raisedBy(withTimeout(1, 5));
   assert.instance(notFn, TypeError);
   assert.match((notFn as Error).message, /withTimeout\(seconds, fn\)/);
+});
+
+// kill(Timeout): gevent's Timeout is a BaseException like any other; kill() raises it as is.
+// gevent 22.10: g.kill(Timeout) -> g.dead True, successful() False, value None, exception the
+// new Timeout (reported "failed with Timeout"); g.kill(Timeout(5, ValueError)) -> exception is
+// that very Timeout, not a ValueError; a body catching Timeout returns normally.
+
+function* sleepsThenFinishes(): Generator<unknown, string, unknown> {
+  yield* sleep(1);
+  return 'finished';
+}
+
+test('kill(Timeout) (the class) raises a new Timeout; uncaught, the greenlet dies with it', function* () {
+  const g = spawn(sleepsThenFinishes);
+  yield* sleep(0);
+  yield* g.kill(Timeout, { timeout: 2 });
+  assert.ok(g.dead, 'the kill was delivered');
+  assert.not.ok(g.successful());
+  assert.is(g.value, undefined);
+  assert.instance(g.exception, Timeout);
+  assert.is(yield* raisedBy(g.get()), g.exception);
+  assert.equal(
+    takeErrors().map((e) => e.error),
+    [g.exception],
+  );
+  const catcher = spawn(function* () {
+    return (yield* raisedBy(sleep(1))) instanceof Timeout ? 'caught' : 'other';
+  });
+  yield* sleep(0);
+  yield* catcher.kill(Timeout, { timeout: 2 });
+  assert.ok(catcher.successful());
+  assert.is(catcher.value, 'caught');
+});
+
+test('kill(new Timeout(5, Custom)) raises that very Timeout, not its exception option', function* () {
+  const g = spawn(sleepsThenFinishes);
+  yield* sleep(0);
+  const t = new Timeout(5, Custom);
+  yield* g.kill(t, { timeout: 2 });
+  assert.ok(g.dead);
+  assert.is(g.exception, t);
+  assert.not.ok(t.pending, 'a Timeout used as an exception is never armed');
+  assert.is(takeErrors()[0]!.error, t);
+});
+
+test('killall with a Timeout instance kills each greenlet with that same object', function* () {
+  const gs = [spawn(sleepsThenFinishes), spawn(sleepsThenFinishes)];
+  yield* sleep(0);
+  const t = new Timeout(5);
+  yield* killall(gs, { exception: t, timeout: 2 });
+  for (const g of gs) {
+    assert.ok(g.dead);
+    assert.not.ok(g.successful());
+    assert.is(g.exception, t);
+  }
+  assert.equal(
+    takeErrors().map((e) => e.error),
+    [t, t],
+  );
+});
+
+/**
+ * Blocks the thread until `seconds` have passed, so that every deadline armed before the call
+ * fires in the same timer sweep once the caller yields (deadline order, as the heap guarantees).
+ */
+function busyFor(seconds: number): void {
+  const start = performance.now();
+  while (since(start) < seconds) {
+    // no switch point: the timers can only fire after this returns and the caller yields
+  }
+}
+
+// gevent 22.10 (H2 sleeps 0.01..0.07 s, G's Timeout is 0.05 s, the loop is blocked 0.1 s): H2
+// runs first and still sees t.pending True; cancelled then, the Timeout is never raised and G
+// goes on sleeping: ['H2 cancelled', 'G slept normally 0.30'], G.value 'slept'.
+test('a fired Timeout cancelled by another greenlet before delivery: G keeps its wait', function* () {
+  const log: string[] = [];
+  const gArmed = new Event();
+  const hArmed = new Event();
+  let t: Timeout | undefined;
+  let seenByH: { liveTimers: number; pending: boolean; gWaiting: string | null } | undefined;
+  const start = performance.now();
+  const h = spawn(function* () {
+    yield* gArmed.wait();
+    hArmed.set(); // the waiter (main) runs after this step, which arms the sleep
+    yield* sleep(0.01); // due before G's Timeout: runs first in the sweep that fires both
+    seenByH = { liveTimers: hub.timers.size, pending: t!.pending, gWaiting: g.waitingOn() };
+    t!.cancel();
+    log.push('H cancelled');
+  });
+  const g = spawn(function* () {
+    t = Timeout.startNew(0.02);
+    gArmed.set();
+    yield* sleep(0.2);
+    log.push('G slept');
+    return 'slept';
+  });
+  yield* hArmed.wait(); // G armed its Timeout, then H its sleep (due earlier)
+  assert.ok(t?.pending, 'G armed its Timeout');
+  busyFor(0.05); // both deadlines pass; they fire together: H's wake, then G's Timeout
+  yield* joinall([h, g], { timeout: 3 });
+  assert.ok(g.dead, 'G finished: not left parked on nothing');
+  assert.ok(g.successful());
+  assert.is(g.value, 'slept');
+  assert.equal(log, ['H cancelled', 'G slept']);
+  // Left armed when H ran: G's sleep and this joinall's timeout; H's sleep and t had fired.
+  assert.equal(
+    seenByH,
+    { liveTimers: 2, pending: true, gWaiting: 'sleep(0.2)' },
+    "when H ran, G's Timeout had fired but had not been delivered",
+  );
+  assert.not.ok(t!.pending);
+  assertElapsed(since(start), 0.2);
+});
+
+// gevent 22.10 (main blocks the loop 0.04 s while G sleeps 0.02 s under a 0.01 s Timeout): the
+// sleep's wake runs first, G cancels its Timeout and goes on: ['first sleep done', 'second sleep
+// done'], value 'done', exception None.
+test('a fired Timeout queued before its greenlet’s wake, cancelled at block exit, is never raised', function* () {
+  // G's Timeout and then its sleep fire in one sweep. The wake's payload must not be lost, so
+  // the Timeout waits for G's next switch point (the pending-kill rule); G cancels it before
+  // reaching one, and its next wait must go on (Greenlet.deliverPendingKill).
+  const log: string[] = [];
+  const armed = new Event();
+  let timersAfterWake: { liveTimers: number; pending: boolean } | undefined;
+  const g = spawn(function* () {
+    const t = Timeout.startNew(0.01); // due first
+    armed.set();
+    try {
+      yield* sleep(0.02);
+      timersAfterWake = { liveTimers: hub.timers.size, pending: t.pending };
+      log.push('first sleep done');
+    } finally {
+      t.cancel();
+    }
+    yield* sleep(0.05);
+    log.push('second sleep done');
+    return 'done';
+  });
+  yield* armed.wait(); // G's Timeout and sleep are armed
+  busyFor(0.04); // both deadlines pass; they fire together: G's Timeout, then its wake
+  yield* g.join(3);
+  assert.ok(g.dead, 'G finished: not left parked on nothing');
+  assert.ok(g.successful());
+  assert.is(g.value, 'done');
+  assert.equal(log, ['first sleep done', 'second sleep done']);
+  // Left armed after the wake: only this join's timeout (G's sleep and Timeout had fired).
+  assert.equal(timersAfterWake, { liveTimers: 1, pending: true });
 });
 
 test.run();
