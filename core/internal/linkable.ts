@@ -6,6 +6,11 @@
  * switch) or a callback, run once in hub context with the source as its argument, in
  * registration order. An error in one callback is reported and does not stop the others; an
  * `unlink` made before a queued callback ran stops it.
+ *
+ * Removing a link (an unlink, a wait that timed out or was cancelled) pops it when it is last,
+ * else leaves a null hole; holes are counted and squeezed out, in order, once they outnumber
+ * the live links, so a list polled with timeouts stays as long as its live links. A
+ * notification walks the array in place, so squeezing waits until no walk is under way.
  */
 
 import { getHub } from '../hub.ts';
@@ -31,11 +36,20 @@ function runQueuedLink(pair: [Linkable, LinkCallback<any>]): void {
   cb(source);
 }
 
+/** Whether `link` is `callback`, or a wrapper whose `target` is it. */
+function isLinkFor(link: Link, callback: LinkCallback<any>): boolean {
+  return link === callback || (link as { target?: unknown } | null)?.target === callback;
+}
+
 export abstract class Linkable {
-  /** @internal Registered links, in order; null entries are unlinked holes. */
+  /** @internal Registered links, in order; null entries are removed links (holes). */
   _links: Link[] | null = null;
   /** @internal Callbacks queued by a notification that have not run yet. */
   _firing: LinkCallback<any>[] | null = null;
+  /** @internal Number of null holes in `_links` left by removals (walked slots not counted). */
+  _linkHoles = 0;
+  /** @internal Notifications under way (they can nest); holes are not squeezed meanwhile. */
+  _linkWalks = 0;
 
   /** Whether waiting on this object would return at once. */
   abstract ready(): boolean;
@@ -58,9 +72,8 @@ export abstract class Linkable {
     const links = this._links;
     if (links !== null) {
       for (let i = 0; i < links.length; i++) {
-        const link = links[i];
-        if (link === callback || (link as { target?: unknown } | null)?.target === callback) {
-          links[i] = null;
+        if (isLinkFor(links[i]!, callback)) {
+          this.dropLinkAt(links, i);
           return;
         }
       }
@@ -74,6 +87,7 @@ export abstract class Linkable {
   unlinkAll(): void {
     this._links = null;
     this._firing = null;
+    this._linkHoles = 0;
   }
 
   /** Number of registered links (for tests and statistics). */
@@ -88,12 +102,12 @@ export abstract class Linkable {
     (this._links ??= []).push(waiter);
   }
 
-  /** @internal Removes a parked op (cancelled or timed out). */
+  /** @internal Removes a parked op (cancelled or timed out); absent ones are ignored. */
   _removeWaiter(waiter: LinkWaiter): void {
     const links = this._links;
     if (links === null) return;
     const i = links.lastIndexOf(waiter);
-    if (i >= 0) links[i] = null;
+    if (i >= 0) this.dropLinkAt(links, i);
   }
 
   /**
@@ -107,15 +121,78 @@ export abstract class Linkable {
     // The list stays in place while it is walked, so a callback may unlink a later one; links
     // added meanwhile (the object became un-ready again) wait for the next notification.
     const count = links.length;
-    for (let i = 0; i < count; i++) {
-      const link = links[i];
-      if (link === null || link === undefined) continue;
-      links[i] = null;
-      if (typeof link !== 'function') link.linkReady(this);
-      else if (inHub) this.callLink(link);
-      else this.queueLink(link);
+    if (count === 1) {
+      // The common case (one waiter): detach the list, so nothing walks it.
+      this._links = null;
+      this._linkHoles = 0;
+      const link = links[0];
+      if (link !== null && link !== undefined) this.notifyLink(link, inHub);
+      return;
     }
-    if (this._links === links) this._links = links.length > count ? links.slice(count) : null;
+    this._linkWalks++;
+    try {
+      for (let i = 0; i < count; i++) {
+        const link = links[i];
+        if (link === null || link === undefined) continue;
+        links[i] = null;
+        this.notifyLink(link, inHub);
+      }
+    } finally {
+      this._linkWalks--;
+    }
+    if (this._links === links) this.keepLinksAfter(links, count);
+    else if (this._linkWalks === 0) this.squeezeIfSparse();
+  }
+
+  private notifyLink(link: LinkWaiter | LinkCallback<any>, inHub: boolean): void {
+    if (typeof link !== 'function') link.linkReady(this);
+    else if (inHub) this.callLink(link);
+    else this.queueLink(link);
+  }
+
+  /** After a walk of `links[0, count)`: keeps only the live links added during it. */
+  private keepLinksAfter(links: Link[], count: number): void {
+    this._linkHoles = 0;
+    if (links.length === count) {
+      this._links = null;
+      return;
+    }
+    const rest = links.slice(count).filter((link) => link !== null);
+    this._links = rest.length > 0 ? rest : null;
+  }
+
+  /** Removes `links[i]`: pops it (and the holes before it) when last, else leaves a hole. */
+  private dropLinkAt(links: Link[], i: number): void {
+    if (this._linkWalks > 0 || i !== links.length - 1) {
+      links[i] = null;
+      this._linkHoles++;
+      if (this._linkWalks === 0) this.squeezeIfSparse();
+      return;
+    }
+    links.pop();
+    while (links.length > 0 && links[links.length - 1] === null) {
+      links.pop();
+      this._linkHoles--;
+    }
+    if (this._linkHoles !== 0) this.squeezeIfSparse();
+  }
+
+  /** Squeezes the holes out of `_links`, keeping order, once they outnumber live links. */
+  private squeezeIfSparse(): void {
+    const links = this._links;
+    const holes = this._linkHoles;
+    if (links === null || holes * 2 <= links.length) return;
+    this._linkHoles = 0;
+    if (holes === links.length) {
+      this._links = null;
+      return;
+    }
+    let live = 0;
+    for (let i = 0; i < links.length; i++) {
+      const link = links[i];
+      if (link !== null && link !== undefined) links[live++] = link;
+    }
+    links.length = live;
   }
 
   private callLink(callback: LinkCallback<this>): void {

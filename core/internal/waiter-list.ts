@@ -1,10 +1,15 @@
 /**
- * A FIFO of parked ops with O(1) push/shift and lazy removal (cancelled waiters leave a hole).
- * Layer: core/internal.
+ * A FIFO of parked ops with O(1) push/shift and O(1) amortized removal. Layer: core/internal.
  *
  * Slots are reused in place: when the list empties, head and tail go back to 0 without
  * truncating the array (setting `array.length` is a slow runtime call in V8, and a wait list
  * empties on nearly every hand-off).
+ *
+ * A removed waiter (cancelled, timed out) at either end just moves that end; one in the middle
+ * leaves a null hole. Holes are counted and squeezed out, in order, once they outnumber the live
+ * waiters, and the live run slides back to slot 0 before the array would grow past a dead
+ * prefix, so the array stays within a small factor of the live waiters. No
+ * method calls out while it walks the slots, so removal never races a walk.
  */
 
 export class WaiterList<W> {
@@ -19,6 +24,7 @@ export class WaiterList<W> {
   }
 
   push(waiter: W): void {
+    if (this.head !== 0 && this.tail === this.items.length) this.slideToFront();
     this.items[this.tail++] = waiter;
   }
 
@@ -48,15 +54,17 @@ export class WaiterList<W> {
     return undefined;
   }
 
+  /** Removes `waiter` if it is in the list (newest first: a timed-out waiter is usually last). */
   remove(waiter: W): void {
     const items = this.items;
     for (let i = this.tail - 1; i >= this.head; i--) {
-      if (items[i] === waiter) {
-        items[i] = null;
-        this.holes++;
-        if (this.holes === this.tail - this.head) this.reset();
-        return;
-      }
+      if (items[i] !== waiter) continue;
+      items[i] = null;
+      if (i === this.tail - 1) this.trimTail();
+      else if (i === this.head) this.trimHead();
+      else this.holes++;
+      if (this.holes !== 0 && this.holes * 2 > this.tail - this.head) this.squeeze();
+      return;
     }
   }
 
@@ -70,6 +78,61 @@ export class WaiterList<W> {
     }
     this.reset();
     return out;
+  }
+
+  /** The last slot was just emptied: drops it and the holes before it. */
+  private trimTail(): void {
+    const items = this.items;
+    this.tail--;
+    while (this.tail > this.head && items[this.tail - 1] === null) {
+      this.tail--;
+      this.holes--;
+    }
+    if (this.head === this.tail) this.reset();
+  }
+
+  /** The first slot was just emptied: drops it and the holes after it. */
+  private trimHead(): void {
+    const items = this.items;
+    this.head++;
+    while (this.head < this.tail && items[this.head] === null) {
+      this.head++;
+      this.holes--;
+    }
+    if (this.head === this.tail) this.reset();
+  }
+
+  /** Moves the live waiters, in order, to slots 0..size-1. */
+  private squeeze(): void {
+    const items = this.items;
+    let live = 0;
+    for (let i = this.head; i < this.tail; i++) {
+      const waiter = items[i];
+      items[i] = null;
+      if (waiter !== null && waiter !== undefined) items[live++] = waiter;
+    }
+    this.head = 0;
+    this.tail = live;
+    this.holes = 0;
+    // Squeezing is already O(slots): also give back the slots of a burst of dead waiters.
+    if (items.length > 2 * live + 8) items.length = live;
+  }
+
+  /** Before growing the array: reuses the dead prefix, or squeezes when holes dominate. */
+  private slideToFront(): void {
+    if (this.holes * 2 > this.tail - this.head) {
+      this.squeeze();
+      return;
+    }
+    if (this.head * 2 < this.items.length) return; // mostly in use: growing is cheaper
+    const items = this.items;
+    const span = this.tail - this.head;
+    for (let i = 0; i < span; i++) {
+      items[i] = items[this.head + i]!;
+      items[this.head + i] = null;
+    }
+    this.head = 0;
+    this.tail = span;
   }
 
   private reset(): void {

@@ -109,6 +109,7 @@ test('patchAll uses the configured resolver; a second call warns like gevent', a
     assert.is(getResolver(), resolver);
   } finally {
     process.off('warning', onWarning);
+    setResolver(null); // the next getResolver() reads the environment again (closes this one)
   }
 });
 
