@@ -97,6 +97,11 @@ export abstract class Linkable {
     return n;
   }
 
+  /** Whether any link (or waiter) is registered: gevent's `has_links()`. */
+  hasLinks(): boolean {
+    return this.linkCount() > 0;
+  }
+
   /** @internal Adds a parked op. */
   _addWaiter(waiter: LinkWaiter): void {
     (this._links ??= []).push(waiter);

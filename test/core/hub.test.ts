@@ -421,6 +421,7 @@ test('unlink: before death, and during notification (stops the pending link)', f
     log.push('unlinker');
     g.unlink(later);
   });
+  assert.ok(g.hasLinks());
   g.link(later);
   assert.is(g.linkCount(), 4);
   g.unlink(removed);
@@ -432,6 +433,7 @@ test('unlink: before death, and during notification (stops the pending link)', f
   yield* sleep(0);
   assert.equal(log, ['unlinker']);
   assert.is(g.linkCount(), 0);
+  assert.not.ok(g.hasLinks(), 'has_links() is false once they ran');
 });
 
 test('unlinkAll() removes every link', function* () {
