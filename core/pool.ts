@@ -15,7 +15,7 @@ import {
 } from './internal/validators.ts';
 import { DoneOp } from './internal/wait-op.ts';
 import { DummySemaphore, Semaphore } from './lock.ts';
-import { IWait, killall } from './wait.ts';
+import { joinall, killall } from './wait.ts';
 
 const hub = getHub();
 
@@ -32,6 +32,15 @@ export interface GroupStatistics {
   /** Pool only: greenlets parked waiting for a slot (`spawn`, `add`). */
   waiters?: number;
 }
+
+/** Options of `imap`/`imapUnordered`. */
+export interface MapOptions {
+  /** At most this many items started but not yet taken by `next()` (default: no bound). */
+  maxsize?: number | null;
+}
+
+/** The iterables that feed a function of parameters `A`, one per parameter. */
+type IterablesOf<A extends unknown[]> = { [K in keyof A]: Iterable<A[K]> };
 
 /** Iterates a map's results by Op: `for (;;) { const r = yield* it.next(); if (r.done) break; }`. */
 export interface OpIterator<T> {
@@ -97,16 +106,43 @@ export abstract class BaseGroup {
 
   /**
    * Kills every greenlet in the group. Acts at once; iterating waits until the group is empty
-   * (at most `timeout` seconds; greenlets that ignore the kill stay, without an error).
+   * (at most `timeout` seconds; greenlets that ignore the kill stay, without an error). Like
+   * gevent, greenlets that join the group meanwhile (a `finally` that spawns a replacement) are
+   * killed too, each once.
    */
   kill(options: { exception?: unknown; block?: boolean; timeout?: number | null } = {}): Op<void> {
     const timeout = validateTimeout(options.timeout);
-    killall([...this.greenlets], { exception: options.exception, block: false });
+    const dying = new Set<Greenlet<any>>();
+    this.killNewMembers(dying, options.exception);
     if (options.block === false) return new DoneOp(undefined);
-    const empty = this.emptyEvent;
-    return (function* waitEmpty() {
-      yield* empty.wait(timeout);
-    })();
+    return this.killUntilEmpty(dying, options.exception, timeout);
+  }
+
+  /** Kills (without waiting) the members not in `dying`, and adds them to it. */
+  private killNewMembers(dying: Set<Greenlet<any>>, exception: unknown): void {
+    const fresh: Greenlet<any>[] = [];
+    for (const g of this.greenlets) {
+      if (dying.has(g)) continue;
+      dying.add(g);
+      fresh.push(g);
+    }
+    if (fresh.length > 0) killall(fresh, { exception, block: false });
+  }
+
+  private *killUntilEmpty(
+    dying: Set<Greenlet<any>>,
+    exception: unknown,
+    timeout: number | null | undefined,
+  ): Generator<unknown, void, unknown> {
+    const deadline = timeout === null || timeout === undefined ? null : now() + timeout;
+    while (this.greenlets.size > 0) {
+      this.killNewMembers(dying, exception);
+      const left = deadline === null ? null : deadline - now();
+      if (left !== null && left <= 0) return;
+      const members = [...this.greenlets];
+      const dead = yield* joinall(members, { timeout: left });
+      if (dead.length < members.length) return; // the timeout expired
+    }
   }
 
   /** Kills one greenlet of the group. */
@@ -164,7 +200,13 @@ export abstract class BaseGroup {
     return g;
   }
 
-  /** Runs `fn` over `items` concurrently; results in input order; raises the first error. */
+  /**
+   * Runs `fn` over `items` concurrently (within a Pool's size); results in input order; raises
+   * the first error in input order.
+   *
+   * @example
+   * const pages = yield* new Pool(4).map(fetchPage, urls);
+   */
   *map<I, R>(fn: (item: I) => R, items: Iterable<I>): Generator<unknown, BodyResult<R>[], unknown> {
     const it = this.imap(fn, items);
     const out: BodyResult<R>[] = [];
@@ -175,22 +217,52 @@ export abstract class BaseGroup {
     }
   }
 
-  /** Like `map`, but iterated by Op, yielding results in input order as they are ready. */
+  /**
+   * Like `map`, but iterated by Op, yielding results in input order as they are ready. The work
+   * starts at the call and keeps a Pool full. With several iterables, `fn` takes one item of
+   * each (Python's `map(fn, *iterables)`: it stops at the shortest). `maxsize` bounds the items
+   * started but not yet taken by `next()`. A failed item raises from its `next()`, and
+   * iteration goes on; an error of the input iterable raises from `next()` and ends it.
+   *
+   * @example
+   * const it = pool.imap((a: number, b: number) => a + b, [1, 2], [10, 20]);
+   * for (let r = yield* it.next(); !r.done; r = yield* it.next()) console.log(r.value); // 11, 22
+   */
   imap<I, R>(
     fn: (item: I) => R,
     items: Iterable<I>,
-    options: { maxsize?: number } = {},
-  ): OpIterator<BodyResult<R>> {
-    return new MapIterator(this, fn, items, true, options.maxsize);
+    options?: MapOptions,
+  ): OpIterator<BodyResult<R>>;
+  imap<A extends unknown[], R>(
+    fn: (...args: A) => R,
+    ...iterables: [...IterablesOf<A>] | [...IterablesOf<A>, MapOptions]
+  ): OpIterator<BodyResult<R>>;
+  imap(fn: AnyFn, ...rest: unknown[]): OpIterator<unknown> {
+    return this.startMap('imap', fn, rest, true);
   }
 
-  /** Like `imap`, but yields results in completion order. */
+  /**
+   * Like `imap`, but yields results in completion order.
+   *
+   * @example
+   * const it = new Group().imapUnordered(nap, [0.2, 0.1]); // yields 0.1, then 0.2
+   */
   imapUnordered<I, R>(
     fn: (item: I) => R,
     items: Iterable<I>,
-    options: { maxsize?: number } = {},
-  ): OpIterator<BodyResult<R>> {
-    return new MapIterator(this, fn, items, false, options.maxsize);
+    options?: MapOptions,
+  ): OpIterator<BodyResult<R>>;
+  imapUnordered<A extends unknown[], R>(
+    fn: (...args: A) => R,
+    ...iterables: [...IterablesOf<A>] | [...IterablesOf<A>, MapOptions]
+  ): OpIterator<BodyResult<R>>;
+  imapUnordered(fn: AnyFn, ...rest: unknown[]): OpIterator<unknown> {
+    return this.startMap('imapUnordered', fn, rest, false);
+  }
+
+  private startMap(method: string, fn: unknown, rest: unknown[], ordered: boolean) {
+    const { iterables, maxsize } = mapArguments(method, fn, rest);
+    return new MapIterator(this, fn as AnyFn, zipArgs(iterables), ordered, maxsize);
   }
 
   /**
@@ -403,70 +475,205 @@ export class Pool extends BaseGroup {
   }
 }
 
-/** Drives `imap`/`imapUnordered`: spawns one greenlet per item into the group. */
-class MapIterator<I, R> implements OpIterator<BodyResult<R>> {
-  private readonly source: Iterator<I>;
-  private readonly pending: Greenlet<BodyResult<R>>[] = [];
-  private sourceDone = false;
-  private readonly maxsize: number;
+/** What a map greenlet (or the feeder) left for the consumer. */
+const RESULT = 0;
+const FAILURE = 1;
+const END = 2;
+const INPUT_ERROR = 3;
+
+interface Outcome {
+  kind: typeof RESULT | typeof FAILURE | typeof END | typeof INPUT_ERROR;
+  /** The input position (for imap's ordering); END and INPUT_ERROR come after every item. */
+  index: number;
+  value: unknown;
+}
+
+const FINISHED: IteratorResult<never, undefined> = Object.freeze({ done: true, value: undefined });
+
+/**
+ * Drives `imap`/`imapUnordered` (gevent's IMap/IMapUnordered): a feeder greenlet, started at
+ * the call, spawns one greenlet per item into the group (a Pool's `spawn` waits for each slot,
+ * so freed slots refill at once) and links each to the results, once; `next()` takes them in
+ * input or completion order. `maxsize` bounds the items spawned but not yet taken by `next()`.
+ */
+class MapIterator<R> implements OpIterator<R> {
+  private readonly completed: Outcome[] = []; // imapUnordered: completion order
+  private head = 0;
+  private readonly byIndex = new Map<number, Outcome>(); // imap: by input position
+  private nextIndex = 0;
+  private readonly arrived = new Event();
+  private readonly credit: Semaphore | null;
+  private outstanding = 0;
+  private spawned = 0;
+  private fed = false;
+  private endQueued = false;
+  private ended = false;
 
   constructor(
     private readonly group: BaseGroup,
-    private readonly fn: (item: I) => R,
-    items: Iterable<I>,
+    private readonly fn: AnyFn,
+    private readonly source: Iterator<unknown[]>,
     private readonly ordered: boolean,
-    maxsize?: number,
+    maxsize: number | null | undefined,
   ) {
-    validateFunction(fn, 'imap(fn)');
-    if (
-      items === null ||
-      items === undefined ||
-      typeof (items as Iterable<I>)[Symbol.iterator] !== 'function'
-    ) {
-      throw new TypeError(
-        `imap(fn, items): items must be an iterable, got ${describeValue(items)}`,
-      );
-    }
-    this.source = items[Symbol.iterator]();
-    this.maxsize = maxsize ?? Number.POSITIVE_INFINITY;
+    this.credit = maxsize ? new Semaphore(maxsize) : null;
+    new Greenlet(feed, this).start();
   }
 
-  next(): Op<IteratorResult<BodyResult<R>, undefined>> {
+  next(): Op<IteratorResult<R, undefined>> {
     return this.nextOp();
   }
 
-  private *nextOp(): Generator<unknown, IteratorResult<BodyResult<R>, undefined>, unknown> {
-    yield* this.fill();
-    if (this.pending.length === 0) return { done: true, value: undefined };
-    let g: Greenlet<BodyResult<R>>;
-    if (this.ordered) {
-      g = this.pending.shift()!;
-      yield* g.join();
-    } else {
-      using it = new IWait(this.pending, { count: 1 });
-      const r = yield* it.next();
-      g = r.value!;
-      this.pending.splice(this.pending.indexOf(g), 1);
+  /** @internal The feeder's body: spawns every item, then reports the end (or input error). */
+  *feed(): Generator<unknown, void, unknown> {
+    try {
+      for (let step = this.source.next(); !step.done; step = this.source.next()) {
+        if (this.credit !== null) yield* this.credit.acquire();
+        const g = yield* this.group.spawnOp(this.fn, step.value);
+        const index = this.spawned++;
+        this.outstanding++;
+        g.rawlink((done: Greenlet<any>) => this.onDone(done, index));
+      }
+    } catch (error) {
+      this.fed = true;
+      this.queueEnd(INPUT_ERROR, error);
+      return;
     }
-    return { done: false, value: yield* g.get() };
+    this.fed = true;
+    if (this.outstanding === 0) this.queueEnd(END, undefined);
   }
 
-  /** Spawns greenlets for the items not started yet (up to `maxsize` in flight). */
-  private *fill(): Generator<unknown, void, unknown> {
-    while (!this.sourceDone && this.pending.length < this.maxsize) {
-      const step = this.source.next();
-      if (step.done) {
-        this.sourceDone = true;
-        return;
-      }
-      const g = (yield* this.group.spawnOp(this.fn as AnyFn, [step.value])) as Greenlet<
-        BodyResult<R>
-      >;
-      this.pending.push(g);
-      // In a full pool, leave the rest for later calls rather than wait here for every slot.
-      if (this.group instanceof Pool && this.group.full()) return;
+  private onDone(g: Greenlet<any>, index: number): void {
+    this.outstanding--;
+    const ok = g.successful();
+    this.push({ kind: ok ? RESULT : FAILURE, index, value: ok ? g.value : g.exception });
+    if (this.fed && this.outstanding === 0) this.queueEnd(END, undefined);
+  }
+
+  /** Queues the end of the results (once), after every item in input order. */
+  private queueEnd(kind: typeof END | typeof INPUT_ERROR, error: unknown): void {
+    if (this.endQueued) return;
+    this.endQueued = true;
+    this.push({ kind, index: this.spawned, value: error });
+  }
+
+  private push(outcome: Outcome): void {
+    if (this.ordered) this.byIndex.set(outcome.index, outcome);
+    else this.completed.push(outcome);
+    this.arrived.set();
+  }
+
+  private *nextOp(): Generator<unknown, IteratorResult<R, undefined>, unknown> {
+    for (;;) {
+      if (this.ended) return FINISHED;
+      const outcome = this.take();
+      if (outcome !== undefined) return this.deliver(outcome);
+      this.arrived.clear();
+      yield* this.arrived.wait();
     }
   }
+
+  /** The next outcome to hand out, if it has arrived. */
+  private take(): Outcome | undefined {
+    if (this.ordered) {
+      const outcome = this.byIndex.get(this.nextIndex);
+      if (outcome !== undefined) {
+        this.byIndex.delete(this.nextIndex);
+        this.nextIndex++;
+      }
+      return outcome;
+    }
+    if (this.head === this.completed.length) return undefined;
+    const outcome = this.completed[this.head]!;
+    this.completed[this.head++] = undefined as never;
+    if (this.head === this.completed.length) {
+      this.completed.length = 0;
+      this.head = 0;
+    }
+    return outcome;
+  }
+
+  private deliver(outcome: Outcome): IteratorResult<R, undefined> {
+    if (outcome.kind === END || outcome.kind === INPUT_ERROR) {
+      this.ended = true;
+      if (outcome.kind === INPUT_ERROR) throw outcome.value;
+      return FINISHED;
+    }
+    this.credit?.release();
+    if (outcome.kind === FAILURE) throw outcome.value;
+    return { done: false, value: outcome.value as R };
+  }
+}
+
+function* feed(it: MapIterator<unknown>): Generator<unknown, void, unknown> {
+  yield* it.feed();
+}
+
+/** Python's `zip(*iterables)` as an iterator of argument lists; closes the rest at the end. */
+function* zipArgs(iterables: Iterable<unknown>[]): Generator<unknown[], void, unknown> {
+  if (iterables.length === 1) {
+    for (const item of iterables[0]!) yield [item];
+    return;
+  }
+  const iterators = iterables.map((items) => items[Symbol.iterator]());
+  try {
+    for (;;) {
+      const args: unknown[] = [];
+      for (const it of iterators) {
+        const step = it.next();
+        if (step.done) return;
+        args.push(step.value);
+      }
+      yield args;
+    }
+  } finally {
+    for (const it of iterators) it.return?.();
+  }
+}
+
+/** Splits `imap(fn, ...iterables, options?)` arguments, validating them. */
+function mapArguments(
+  method: string,
+  fn: unknown,
+  rest: unknown[],
+): { iterables: Iterable<unknown>[]; maxsize: number | null | undefined } {
+  validateFunction(fn, `${method}(fn)`);
+  const last = rest[rest.length - 1];
+  const hasOptions =
+    rest.length > 1 && (last === undefined || (typeof last === 'object' && !isIterable(last)));
+  const iterables = hasOptions ? rest.slice(0, -1) : rest;
+  if (iterables.length === 0) {
+    throw new TypeError(`${method}(fn, ...iterables): at least one iterable is required`);
+  }
+  for (const items of iterables) {
+    if (!isIterable(items)) {
+      throw new TypeError(
+        `${method}(fn, items): items must be an iterable, got ${describeValue(items)}`,
+      );
+    }
+  }
+  const maxsize = hasOptions ? (last as MapOptions | null | undefined)?.maxsize : undefined;
+  if (maxsize !== undefined && maxsize !== null) {
+    if (!Number.isInteger(maxsize) || maxsize < 0) {
+      throw new RangeError(
+        `${method}({ maxsize }): maxsize must be an integer >= 0, got ${describeValue(maxsize)}`,
+      );
+    }
+  }
+  return { iterables: iterables as Iterable<unknown>[], maxsize };
+}
+
+function isIterable(value: unknown): value is Iterable<unknown> {
+  return (
+    value !== null &&
+    value !== undefined &&
+    typeof (value as Iterable<unknown>)[Symbol.iterator] === 'function'
+  );
+}
+
+/** The monotonic clock, in seconds. */
+function now(): number {
+  return performance.now() / 1000;
 }
 
 function isIterator(value: unknown): value is Iterator<unknown> {

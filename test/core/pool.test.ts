@@ -18,6 +18,7 @@ import {
   Timeout,
 } from '../../core/index.ts';
 import { assert, greenletSuite, since, takeErrors } from '../_support/gtest.ts';
+import { assertElapsed } from '../_support/timing.ts';
 
 const test = greenletSuite('pool');
 
@@ -361,6 +362,184 @@ test('an error raised by the input iterator propagates out of map and imap', fun
   const out = yield* drain(pool.imap((x: number) => x, items()));
   assert.ok(out.includes(broken), 'a next() of imap raised the input error');
   yield* pool.join();
+});
+
+test('Pool(2).map and imap refill a freed slot at once while the head item is slow (0.4 s, like gevent)', function* () {
+  const delays = [0.3, 0.1, 0.1, 0.1, 0.1];
+  for (const collect of [
+    (pool: Pool, fn: typeof nap) => pool.map(fn, delays),
+    (pool: Pool, fn: typeof nap) => drain(pool.imap(fn, delays)),
+  ]) {
+    const events: string[] = [];
+    const logged = function* (seconds: number) {
+      yield* nap(seconds);
+      events.push(seconds === 0.3 ? 'head done' : 'short done');
+      return seconds;
+    };
+    const start = performance.now();
+    assert.equal(yield* collect(new Pool(2), logged), delays);
+    assertElapsed(since(start), 0.4, 0.45);
+    assert.equal(events.indexOf('head done'), 2, 'two short items ran in the freed slot first');
+  }
+});
+
+test('imap and imapUnordered start the work at the call, before the first next()', function* () {
+  for (const unordered of [false, true]) {
+    const started = new Event();
+    const mark = (n: number) => {
+      started.set();
+      return n * 2;
+    };
+    const pool = new Pool(2);
+    const it = unordered ? pool.imapUnordered(mark, [1, 2, 3]) : pool.imap(mark, [1, 2, 3]);
+    assert.ok(yield* started.wait(2), 'an item ran although nobody called next()');
+    const out = (yield* drain(it)) as number[];
+    assert.equal(
+      out.sort((a, b) => a - b),
+      [2, 4, 6],
+    );
+  }
+});
+
+test('imapUnordered of 8,000 items in a Group finishes well under a second (no rescans)', function* () {
+  const count = 8000;
+  const start = performance.now();
+  const out = yield* drain(new Group().imapUnordered(nap, new Array(count).fill(0.01)), count + 1);
+  const elapsed = since(start);
+  assert.is(out.length, count);
+  assert.ok(
+    out.every((x) => x === 0.01),
+    'every item succeeded',
+  );
+  assert.ok(elapsed < 1, `took ${elapsed.toFixed(3)} s (gevent 22.10: ~0.5 s)`);
+});
+
+test('imapUnordered: each next() costs the same however many items are pending', function* () {
+  // The consumer releases one item per next(), so every next() finds nothing ready yet: a
+  // rescan of the pending greenlets per next() would make this quadratic (seconds).
+  const count = 16_000;
+  const gates = Array.from({ length: count }, () => new Event());
+  const held = function* (i: number) {
+    yield* gates[i]!.wait();
+    return i;
+  };
+  const start = performance.now();
+  const it = new Group().imapUnordered(
+    held,
+    gates.map((_, i) => i),
+  );
+  let sum = 0;
+  for (let i = 0; i < count; i++) {
+    gates[i]!.set();
+    const r = yield* it.next();
+    sum += r.value as number;
+  }
+  assert.ok((yield* it.next()).done);
+  const elapsed = since(start);
+  assert.is(sum, (count * (count - 1)) / 2);
+  assert.ok(elapsed < 1, `took ${elapsed.toFixed(3)} s`);
+});
+
+test('imapUnordered of a Pool keeps completion order with many items (Pool(3), 30 items)', function* () {
+  const delays = Array.from({ length: 30 }, (_, i) => (i % 3) * 0.002);
+  const out = (yield* drain(new Pool(3).imapUnordered(nap, delays))) as number[];
+  assert.equal(
+    [...out].sort((a, b) => a - b),
+    [...delays].sort((a, b) => a - b),
+  );
+});
+
+test('a consumer killed inside next() loses no result; another one takes them all', function* () {
+  const group = new Group();
+  const gate = new Event();
+  const held = function* (n: number) {
+    yield* gate.wait();
+    return n;
+  };
+  const it = group.imap(held, [1, 2, 3]);
+  const consumer = spawn(function* () {
+    return yield* it.next();
+  });
+  yield* sleep(0);
+  yield* consumer.kill();
+  assert.instance(consumer.value, GreenletExit);
+  gate.set();
+  assert.equal(yield* drain(it), [1, 2, 3]);
+});
+
+test('kill() also kills the greenlets a dying member spawns into the group, as gevent does', function* () {
+  for (const group of [new Group(), new Pool(3)]) {
+    let replacements = 0;
+    const worker = function* (): Generator<unknown, void, unknown> {
+      try {
+        yield* sleep(10);
+      } finally {
+        if (replacements < 3) {
+          replacements++;
+          group.spawn(worker); // a free slot even in the Pool: acts at once
+        }
+      }
+    };
+    group.spawn(worker);
+    yield* sleep(0);
+    const start = performance.now();
+    yield* group.kill({ timeout: 5 });
+    assert.ok(since(start) < 1, `kill took ${since(start).toFixed(3)} s`);
+    assert.equal([group.size, replacements], [0, 3], `${group}: every replacement was killed`);
+  }
+});
+
+test('kill({ timeout }) gives up on a group that refills forever, without raising', function* () {
+  const group = new Group();
+  let respawn = true;
+  let spawned = 1;
+  const worker = function* (): Generator<unknown, void, unknown> {
+    try {
+      yield* sleep(10);
+    } finally {
+      if (respawn && spawned < 100_000) {
+        spawned++;
+        group.spawn(worker);
+      }
+    }
+  };
+  group.spawn(worker);
+  yield* sleep(0);
+  const start = performance.now();
+  yield* group.kill({ timeout: 0.1 });
+  assertElapsed(since(start), 0.1);
+  assert.is(group.size, 1, 'the latest replacement is still there');
+  assert.ok(spawned > 2, `it killed ${spawned - 1} replacements meanwhile`);
+  respawn = false;
+  yield* group.kill({ timeout: 2 });
+  assert.is(group.size, 0);
+});
+
+test('imap and imapUnordered zip several iterables, stopping at the shortest', function* () {
+  const add = (a: number, b: number) => a + b;
+  assert.equal(yield* drain(new Group().imap(add, [1, 2, 3], [10, 20])), [11, 22]);
+  const times = function* (a: number, b: string) {
+    yield* sleep(a / 1000);
+    return b.repeat(a);
+  };
+  const it = new Pool(2).imapUnordered(times, [3, 1, 2], ['a', 'b', 'c'], { maxsize: 1 });
+  const out = (yield* drain(it)) as string[];
+  assert.equal(out.sort(), ['aaa', 'b', 'cc']);
+  assert.throws(
+    () => new Group().imap(add, [1], 5 as never),
+    (error: unknown) => error instanceof TypeError && /imap\(fn, items\)/.test(String(error)),
+  );
+});
+
+test('imapUnordered: an error of the input iterable raises from next() and ends it', function* () {
+  const broken = new Boom('input broke');
+  function* items() {
+    yield 0;
+    throw broken;
+  }
+  const out = yield* drain(new Pool(2).imapUnordered((x: number) => x, items()));
+  assert.ok(out.includes(broken), 'a next() raised the input error');
+  assert.ok(out.length <= 2, 'then the iteration ended');
 });
 
 test('apply returns the result or re-raises; it is re-entrant in a full pool', function* () {
