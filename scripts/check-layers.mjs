@@ -18,7 +18,7 @@ const layers = [
     'scheduler',
     /^core\/(greenlet|greenlet-waits|spawn|timeout|sleep|wait|events|monitor|monitor-worker)\.ts$/,
   ],
-  ['primitives', /^core\/(event|queue|lock|pool|local|signal)\.ts$/],
+  ['primitives', /^core\/(event|queue|lock|pool|imap|local|signal)\.ts$/],
   ['root-api', /^core\/index\.ts$/],
   ['native', /^native\//],
   ['os-facing', /^core\/(io|resolver|subprocess|pywsgi|util)\/|^core\/backdoor\.ts$/],
