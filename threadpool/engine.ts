@@ -59,7 +59,7 @@ export class Engine {
   private flushScheduled = false;
   private readonly flushFn = () => this.flush();
   private readonly resultFn = (message: ResultMessage) => this.onResult(message);
-  private readonly errorFn = (error: unknown) => getHub().reportError(this.owner, error);
+  private readonly errorFn = (error: unknown, gen: Generation) => this.onWorkerError(error, gen);
   /**
    * Ref'd while batches are out or owe results. piscina leaves a worker that is still starting
    * unref'd, and a result can sit on a port the pool has not been told of yet (a worker's
@@ -165,6 +165,31 @@ export class Engine {
     this.current = null;
     for (const gen of this.generations) void gen.destroy();
     this.generations.clear();
+  }
+
+  /**
+   * A worker error outside any task, reported. If no worker of `gen` ever started (a worker
+   * file that fails to load, heap limits too small to boot), piscina would keep its batches
+   * queued for a worker that never comes: they fail with the error instead, and the next batch
+   * tries a fresh generation.
+   */
+  private onWorkerError(error: unknown, gen: Generation): void {
+    getHub().reportError(this.owner, error);
+    if (gen.started || gen.retired) return;
+    if (this.current === gen) this.current = null;
+    for (const batch of [...this.batches.values()]) {
+      if (batch.gen !== gen || batch.settled || batch.abandoned) continue;
+      batch.abandoned = true; // piscina's late rejection of it is ignored (settle)
+      this.returned(gen);
+      for (const t of batch.tasks) {
+        if (t.batch !== batch) continue;
+        t.batch = null;
+        if (t.state !== TASK_CANCELLED) this.finish(t, false, error);
+      }
+      this.forget(batch);
+    }
+    this.retire(gen);
+    if (this.queue.live > 0) this.schedule();
   }
 
   /** Starts a generation now if none is running (for `proxy()`). */

@@ -99,6 +99,8 @@ export class Generation {
   /** Batches sent and not yet settled. */
   inflight = 0;
   retired = false;
+  /** Some worker of this generation has started (posted its HELLO). */
+  started = false;
   private destroyed: Promise<void> | null = null;
   /** The workers' result ports by threadId (each worker posts its own at start-up). */
   private readonly ports = new Map<number, MessagePort>();
@@ -108,7 +110,7 @@ export class Generation {
     maxBatch: number,
     options: WorkerOptions,
     private readonly onResult: (message: ResultMessage) => void,
-    onError: (error: unknown) => void,
+    onError: (error: unknown, gen: Generation) => void,
   ) {
     this.flagSlots = new FlagSlots(maxBatch, maxThreads * 4 + 4);
     const idle = options.idleTimeout;
@@ -130,8 +132,9 @@ export class Generation {
       } satisfies WorkerSetup,
     });
     this.piscina.on('message', (message: unknown) => this.onWorkerMessage(message));
-    // A worker error with no task to fail (an async leftover of a finished task): report it.
-    this.piscina.on('error', onError);
+    // A worker error with no task to fail: an async leftover of a finished task, or a worker
+    // that could not start (see Engine.onWorkerError).
+    this.piscina.on('error', (error: unknown) => onError(error, this));
   }
 
   /** Live worker threads (starting ones included). */
@@ -178,6 +181,7 @@ export class Generation {
     const port = hello?.[HELLO];
     if (port === undefined) return;
     const threadId = hello!.threadId ?? 0;
+    this.started = true;
     this.ports.set(threadId, port);
     // Take every result already queued in one go: one wakeup of the waiting greenlets (and one
     // microtask checkpoint) for all of them instead of one per message.

@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import { AsyncResult, getHub, run, sleep, spawn } from '../../core/index.ts';
 import { workerExecArgv } from '../../threadpool/generation.ts';
 import { move, ThreadPool, task } from '../../threadpool/index.ts';
-import { assert, runChecked, since } from '../_support/gtest.ts';
+import { assert, runChecked, since, takeErrors } from '../_support/gtest.ts';
 
 const s = suite('threadpool');
 const pool = new ThreadPool(3);
@@ -273,6 +273,25 @@ test('execArgv with flags Node refuses in workers is a TypeError at construction
   } finally {
     yield* fine.close();
   }
+});
+
+test('a pool whose workers cannot start fails its tasks (reported) instead of hanging', function* () {
+  // Heap limits too small for a worker to boot: piscina would wait forever for a worker.
+  const starved = new ThreadPool(1, {
+    resourceLimits: { maxOldGenerationSizeMb: 1, maxYoungGenerationSizeMb: 1 },
+  });
+  try {
+    for (let i = 0; i < 2; i++) {
+      const r = starved.spawn((x: number) => x, i);
+      yield* r.wait(30);
+      assert.ok(r.ready(), 'the task ended');
+      assert.is((r.exception as NodeJS.ErrnoException).code, 'ERR_WORKER_OUT_OF_MEMORY');
+    }
+  } finally {
+    yield* starved.close();
+  }
+  const reported = takeErrors();
+  assert.ok(reported.length >= 2, 'each failed start is reported');
 });
 
 test('workerExecArgv: tsx becomes its CommonJS hook; only code-loading flags are passed on', function* () {
