@@ -146,7 +146,7 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
     this._state = SCHEDULED;
     hub._live.link(this);
     hub.schedule(this);
-    if (spawnWatched()) notify(new GreenletSpawned(this));
+    if (spawnWatched()) announceSpawn(this);
   }
 
   /**
@@ -157,7 +157,7 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
     if (this._state !== CREATED) return;
     this._state = SCHEDULED;
     hub._live.link(this);
-    if (spawnWatched()) notify(new GreenletSpawned(this));
+    if (spawnWatched()) announceSpawn(this);
     hub.scheduleFromCallback(this);
   }
 
@@ -170,7 +170,7 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
     const timer = new StartTimer(this);
     this.extra().startTimer = timer;
     hub.timers.add(timer, seconds);
-    if (spawnWatched()) notify(new GreenletSpawned(this));
+    if (spawnWatched()) announceSpawn(this);
   }
 
   /** True from `start()` until the greenlet dies (false before start and after death). */
@@ -535,5 +535,18 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
 
   private extra(): Extra {
     return (this._extra ??= {});
+  }
+}
+
+/**
+ * Emits GreenletSpawned. A subscriber that throws is reported as the greenlet's error and does
+ * not reach the spawner: the greenlet is already started by then, and an exception escaping
+ * `spawn()` (or pywsgi's request event) would leave it running with no handle, or unscheduled.
+ */
+function announceSpawn(g: Greenlet<unknown>): void {
+  try {
+    notify(new GreenletSpawned(g));
+  } catch (error) {
+    hub.reportError(g, error);
   }
 }

@@ -73,6 +73,23 @@ test('GreenletSpawned is emitted at start() while subscribed, and not otherwise'
   yield* c.join();
 });
 
+test('a GreenletSpawned subscriber that throws is reported; spawn() still returns the greenlet', function* () {
+  const unsubscribe = subscribe((event) => {
+    if (event instanceof GreenletSpawned) throw new RangeError('subscriber failed');
+  });
+  let g: Greenlet | null = null;
+  try {
+    g = spawn(() => 'ran');
+  } finally {
+    unsubscribe();
+  }
+  assert.is(yield* g.get(), 'ran');
+  const errors = takeErrors();
+  assert.is(errors.length, 1);
+  assert.is(errors[0]!.context, g);
+  assert.instance(errors[0]!.error, RangeError);
+});
+
 test('events are published on their diagnostics channels', function* () {
   const received: Array<[string, unknown]> = [];
   const onSpawn = (message: unknown) => received.push([CHANNELS.greenletSpawned, message]);

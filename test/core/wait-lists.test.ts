@@ -320,4 +320,29 @@ test('a link run by the hub may unlink later links and cancel waiters of the sam
   assert.is(yield* again.get({ timeout: 5 }), true, 'the list works after the re-entrant walk');
 });
 
+test('linkCount() (O(1) from the hole count) agrees with the live links through random changes', function* () {
+  const event = new Event();
+  const callbacks = Array.from({ length: 64 }, () => () => {});
+  const linked = new Set<() => void>();
+  let seed = 7;
+  const random = (n: number) => {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    return seed % n;
+  };
+  for (let step = 0; step < 5000; step++) {
+    const cb = callbacks[random(callbacks.length)]!;
+    if (linked.has(cb)) {
+      event.unlink(cb);
+      linked.delete(cb);
+    } else {
+      event.rawlink(cb);
+      linked.add(cb);
+    }
+    assert.is(event.linkCount(), linked.size, `after step ${step}`);
+  }
+  event.unlinkAll();
+  assert.is(event.linkCount(), 0);
+  assert.not.ok(event.hasLinks());
+});
+
 test.run();
