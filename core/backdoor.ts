@@ -154,8 +154,10 @@ function makeWait(live: Set<Greenlet<unknown>>) {
 /** A chunk of REPL output and the callback that tells the REPL it left. */
 type OutChunk = { data: Buffer; done: (error?: Error | null) => void };
 const END: OutChunk = { data: Buffer.alloc(0), done: () => {} };
-/** Received bytes not yet taken by the REPL at which the reader stops reading the socket. */
+/** Complete lines not yet taken by the REPL, in bytes, at which the reader stops reading. */
 const INPUT_HIGH_WATER = 64 * 1024;
+/** A line longer than this (no newline yet) ends the session: it is not a console command. */
+const MAX_LINE_BYTES = 1024 * 1024;
 
 /**
  * Hands the REPL one line at a time, the next only once it shows a prompt again — as a user at
@@ -163,8 +165,10 @@ const INPUT_HIGH_WATER = 64 * 1024;
  * previous one finished (awaits included). Lines reach the REPL from plain code (nextTick).
  */
 class LineFeeder {
-  /** Set while the backlog is below INPUT_HIGH_WATER: the reader waits on it. */
+  /** Set while the queued lines are below INPUT_HIGH_WATER: the reader waits on it. */
   readonly drained = new Event();
+  /** A line grew past MAX_LINE_BYTES: the reader ends the session. */
+  overlong = false;
   private partial: Buffer = Buffer.alloc(0);
   private readonly lines: Buffer[] = [];
   private backlog = 0;
@@ -187,20 +191,29 @@ class LineFeeder {
 
   /** Takes received bytes (from the reader greenlet). */
   push(data: Buffer): void {
+    const carried = this.partial.length;
     let rest = this.partial.length > 0 ? Buffer.concat([this.partial, data]) : data;
     for (let end = rest.indexOf(0x0a); end >= 0; end = rest.indexOf(0x0a)) {
       this.lines.push(rest.subarray(0, end + 1));
       rest = rest.subarray(end + 1);
     }
     this.partial = rest;
-    this.backlog += data.length;
+    if (rest.length > MAX_LINE_BYTES) {
+      this.partial = Buffer.alloc(0);
+      this.overlong = true;
+    }
+    this.backlog += carried + data.length - rest.length;
+    // Only complete lines count: the rest of a long line must still be read to finish it.
     if (this.backlog >= INPUT_HIGH_WATER) this.drained.clear();
     process.nextTick(() => this.pump());
   }
 
   /** The client sent EOF: feed what is left, then end the REPL's input. */
   end(): void {
-    if (this.partial.length > 0) this.lines.push(this.partial);
+    if (this.partial.length > 0) {
+      this.lines.push(this.partial);
+      this.backlog += this.partial.length;
+    }
     this.partial = Buffer.alloc(0);
     this.ended = true;
     process.nextTick(() => this.pump());
@@ -233,6 +246,7 @@ function* pumpIn(sock: socket, feeder: LineFeeder, first: Buffer): Steps {
       const data = yield* sock.recv(4096);
       if (data.length === 0) break;
       feeder.push(data);
+      if (feeder.overlong) break;
     }
   } catch (error) {
     if (error instanceof GreenletExit) throw error;

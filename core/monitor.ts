@@ -63,6 +63,9 @@ export interface MonitorOptions {
  */
 export type MonitoringFunction = (hub: Hub) => void;
 
+/** The longest monitoring period: Node's timers take at most 2^31-1 ms (about 24.8 days). */
+const MAX_PERIOD = 2_147_483;
+
 function nowMs(): number {
   return performance.timeOrigin + performance.now();
 }
@@ -174,9 +177,9 @@ export class HubMonitor implements StepWatch {
         `addMonitoringFunction(fn, period): fn must be a function, got ${typeof fn}`,
       );
     }
-    if (period !== null && !(typeof period === 'number' && period > 0 && period < Infinity)) {
+    if (period !== null && !(typeof period === 'number' && period > 0 && period <= MAX_PERIOD)) {
       throw new RangeError(
-        `addMonitoringFunction(fn, period): period must be a positive number of seconds or null, got ${String(period)}`,
+        `addMonitoringFunction(fn, period): period must be a positive number of seconds up to ${MAX_PERIOD} (Node's timer limit) or null, got ${String(period)}`,
       );
     }
     clearInterval(this.functions.get(fn));

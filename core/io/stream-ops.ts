@@ -41,6 +41,7 @@ export class RecvOp extends WaitOp<Buffer> {
     const channel = this.channel;
     const now = channel.readNow(this.size);
     if (now !== NOTHING) return now;
+    if (this.size === 0) return EMPTY; // Python's recv(0): b'' at once
     if (this.timeoutSeconds === 0) throw new SocketError('EAGAIN');
     if (channel.reader?.waiting) throw concurrentUse(this.owner, 'recv');
     channel.startReading();

@@ -244,8 +244,9 @@ export class WSGIServer implements RequestHost {
   requestDone(g: RequestGreenlet): void {
     this.active.delete(g);
     const socket = g.request.raw.socket;
-    if (this.isClosed) {
-      // A stopping server finishes what runs and drops what its connections still hold.
+    if (this.isClosed || socket?.destroyed) {
+      // A stopping server finishes what runs and drops what its connections still hold; so
+      // does a connection that is gone (closed by the client, or refused as hostile).
       for (const dropped of takeHeld<RequestGreenlet>(socket)) {
         this.held--;
         dropped.response.raw.destroy();

@@ -148,6 +148,19 @@ test('commands sent together run one after another, awaits included', function* 
   }
 });
 
+test('a command line of 100 KiB is read and run; one past 1 MiB without a newline ends the session', function* () {
+  const server = yield* started();
+  try {
+    const client = yield* connect(server);
+    yield* until(client.readUntil(PROMPT));
+    assert.is(yield* ask(client, `'${'x'.repeat(100_000)}'.length`), '100000');
+    client.sock.write('y'.repeat(1_200_000));
+    yield* until(client.closed);
+  } finally {
+    yield* server.stop();
+  }
+});
+
 test('a failing evaluation is shown to its client; server and process go on', function* () {
   const server = yield* started();
   try {

@@ -83,6 +83,16 @@ test('TCP over IPv6 reports 4-tuple addresses', function* () {
   server.close();
 });
 
+test('recv(0) returns an empty Buffer at once, data or not (as Python)', function* () {
+  const [a, b] = yield* tcpPair();
+  assert.is((yield* b.recv(0)).length, 0, 'nothing to read: no wait');
+  yield* a.sendall('x');
+  assert.is((yield* b.recv(0)).length, 0);
+  assert.is(String(yield* b.recv(1)), 'x', 'the data is still there');
+  a.close();
+  b.close();
+});
+
 test('recv(n) returns at most n bytes and keeps the rest; recvInto fills a buffer', function* () {
   const [a, b] = yield* tcpPair();
   yield* a.sendall('abcdefghij');

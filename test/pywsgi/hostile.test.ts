@@ -5,7 +5,8 @@
  * closed connection, and the server keeps serving others.
  */
 
-import { AsyncResult, Event, getHub, idle, sleep, spawn } from '../../core/index.ts';
+import type { Socket } from 'node:net';
+import { AsyncResult, Event, getHub, idle, sleep, spawn, until } from '../../core/index.ts';
 import { type App, ClientDisconnected } from '../../core/pywsgi/index.ts';
 import { PIPELINE_DEPTH } from '../../core/pywsgi/pipeline.ts';
 import { assert, greenletSuite, since } from '../_support/gtest.ts';
@@ -111,6 +112,36 @@ test('stop() with pipelined requests held: running ones finish, held ones are dr
   assert.is(started, PIPELINE_DEPTH, 'no held request started after stop()');
   const answered = (yield* flood.untilClosed()).split('HTTP/1.1 200 OK').length - 1;
   assert.ok(answered >= 1 && answered <= PIPELINE_DEPTH, `${answered} answered`);
+});
+
+test('held pipelined requests of a connection that is gone never run', function* () {
+  const full = new Event();
+  const release = new Event();
+  let started = 0;
+  let connection: Socket | null = null;
+  const served = yield* serve(function* (request, sr) {
+    connection ??= request.raw.socket;
+    if (++started === PIPELINE_DEPTH) full.set();
+    yield* release.wait();
+    sr('200 OK', []);
+    return [request.path];
+  });
+  const flood = new RawClient(served.port);
+  let requests = '';
+  for (let i = 0; i < 200; i++) requests += `GET /${i} HTTP/1.1\r\nHost: t\r\n\r\n`;
+  yield* flood.send(requests);
+  assert.ok(yield* full.wait(5));
+  yield* idle();
+  assert.ok(served.server.activeRequests > PIPELINE_DEPTH);
+  const gone = new Promise((resolve) => connection!.once('close', resolve));
+  flood.reset();
+  yield* until(gone); // the server's side of the connection is closed
+  release.set();
+  const start = performance.now();
+  while (served.server.activeRequests > 0 && since(start) < 5) yield* sleep(0.01);
+  assert.is(served.server.activeRequests, 0);
+  assert.is(started, PIPELINE_DEPTH, 'no held request ran for a connection that is gone');
+  yield* served.server.stop();
 });
 
 test('a request line over 8 KiB gets 414, a little under is served', function* () {
