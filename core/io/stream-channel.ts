@@ -16,6 +16,7 @@
  * `stream-ops.ts`.
  */
 
+import type { Socket as NetSocket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { type Address, fromNodeAddress } from './address.ts';
 import { badFileError, SocketError, toSocketError } from './errors.ts';
@@ -201,17 +202,23 @@ export class StreamChannel {
   }
 
   /**
-   * Closes our side. Data still queued in Node is flushed first (Python's close leaves sent data
-   * to the kernel), for at most CLOSE_LINGER_SECONDS; otherwise the stream is destroyed at once.
+   * Closes our side. With unread input it resets at once, as Linux does. Otherwise data still
+   * queued in Node is flushed first (Python's close leaves sent data to the kernel), for at
+   * most CLOSE_LINGER_SECONDS, or the stream is destroyed at once.
    */
   release(): void {
     if (this.released) return;
     this.released = true;
+    // Unread input (here, or left in the kernel while reading was paused): Linux answers such a
+    // close with a reset at once, dropping unsent data, so the peer is not left waiting.
+    const unread = this.bytes > 0 || this.paused;
     this.dropBuffered();
     const stream = this.stream;
     stream.removeListener('data', this.onData);
     if (stream.destroyed) return;
-    if (this.connected && stream.writableLength > 0 && this.error === null) {
+    if (unread) {
+      resetOrDestroy(stream);
+    } else if (this.connected && stream.writableLength > 0 && this.error === null) {
       const timer = setTimeout(() => stream.destroy(), CLOSE_LINGER_SECONDS * 1000);
       timer.unref();
       stream.once('close', () => clearTimeout(timer));
@@ -355,3 +362,17 @@ export class StreamChannel {
 }
 
 function ignoreError(): void {}
+
+/** Closes with a TCP reset where there is one to send (a TCP socket), else just destroys. */
+function resetOrDestroy(stream: NodeStream): void {
+  const socket = stream as Partial<NetSocket> & NodeStream;
+  try {
+    if (typeof socket.resetAndDestroy === 'function') {
+      socket.resetAndDestroy();
+      return;
+    }
+  } catch {
+    // Not a TCP handle (a Unix socket, a TLS layer's own stream): a plain close.
+  }
+  stream.destroy();
+}

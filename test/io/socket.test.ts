@@ -18,7 +18,7 @@ import {
   socketpair,
   timeout,
 } from '../../core/io/socket.ts';
-import { assert, greenletSuite, since } from '../_support/gtest.ts';
+import { assert, greenletSuite, since, takeErrors } from '../_support/gtest.ts';
 
 const FULL_QUEUE_LISTENER =
   "import socket,sys\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(0)\n" +
@@ -81,6 +81,31 @@ test('TCP over IPv6 reports 4-tuple addresses', function* () {
   assert.is(String(yield* server.recv(3)), 'six');
   client.close();
   server.close();
+});
+
+test('close() with unread data resets the connection at once: a blocked sender gets ECONNRESET', function* () {
+  const [a, b] = yield* tcpPair();
+  yield* a.sendall('x');
+  assert.is(String(yield* b.recv(1)), 'x'); // b reads once, then never again
+  const sending = spawn(() => a.sendall(Buffer.alloc(32 * 1024 * 1024)));
+  const channel = b._stream as unknown as { bytes: number };
+  const start = performance.now();
+  while (channel.bytes === 0 && since(start) < 5) yield* sleep(0.005); // data is waiting in b
+  assert.ok(channel.bytes > 0);
+  const closedAt = performance.now();
+  b.close();
+  yield* sending.join(5);
+  assert.is((sending.exception as SocketError | undefined)?.code, 'ECONNRESET');
+  assert.ok(
+    since(closedAt) < 2,
+    `the sender learnt it in ${since(closedAt)} s (lingering took 10 s)`,
+  );
+  assert.equal(
+    takeErrors().map(({ error }) => (error as SocketError).code),
+    ['ECONNRESET'],
+    'the failed sender was reported',
+  );
+  a.close();
 });
 
 test('recv(0) returns an empty Buffer at once, data or not (as Python)', function* () {
