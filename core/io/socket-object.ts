@@ -227,7 +227,10 @@ export class socket {
     return [data, this.getpeername()];
   }
 
-  /** Sends `data`; returns the byte count. Waits (like sendall) until Node has handed it to the kernel. */
+  /**
+   * Sends some of `data` (at most 256 KiB) and returns how much; waits first while earlier data
+   * has not reached the kernel. A timeout means nothing of this call was sent.
+   */
   send(data: Uint8Array | string): Op<number> {
     const bytes = bytesOf(data, 'send(data)');
     if (this.type === SOCK_DGRAM) return this.sendDatagram(bytes, null);

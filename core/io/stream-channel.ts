@@ -170,6 +170,16 @@ export class StreamChannel {
     return ++this.issued;
   }
 
+  /** The number of the latest write handed to the stream (0: none yet), for `writeDone`. */
+  get lastWrite(): number {
+    return this.issued;
+  }
+
+  /** Bytes Node holds that the kernel has not taken yet. */
+  get unsent(): number {
+    return this.stream.writableLength;
+  }
+
   /** Whether Node holds a high-water mark or more of data the kernel has not taken yet. */
   writeBacklogFull(): boolean {
     const stream = this.stream;

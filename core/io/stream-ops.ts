@@ -78,11 +78,15 @@ export class RecvOp extends WaitOp<Buffer> {
   }
 }
 
+/** The most one `send()` takes: its bytes are copied, so the caller may reuse its buffer. */
+const SEND_CHUNK = 256 * 1024;
+
 /**
- * `send`: hands `data` to the stream at once. A write libuv completed synchronously
- * (the common case: the kernel took it all) needs no waiting op at all; otherwise the returned
- * SendWaitOp waits until this write has left Node's buffer, as Python's sendall returns only
- * once the kernel has the data (so the caller may reuse its buffer).
+ * `send`: Python's contract — either nothing is sent (a timeout, an error) or some of `data` is,
+ * and the count says how much. When Node still holds earlier data the kernel has not taken,
+ * it first waits for that (so a timeout leaves nothing of this call queued, and a retry sends
+ * nothing twice); then it hands Node a copy of at most SEND_CHUNK bytes and returns that count
+ * without waiting for the kernel.
  */
 export function startSend(
   channel: StreamChannel,
@@ -90,44 +94,85 @@ export function startSend(
   timeout: number | null | undefined,
   owner: Described,
 ): Op<number> {
-  const seq = beginWrite(channel, data, timeout, owner);
-  if (seq === 0) return new DoneOp(data.length);
-  return new SendWaitOp(channel, seq, data.length, timeout, owner);
+  checkSend(channel, owner);
+  if (data.length === 0) return new DoneOp(0);
+  if (timeout === 0) return new DoneOp(sendNonBlocking(channel, data));
+  if (channel.unsent === 0) return new DoneOp(writeCopy(channel, data));
+  return sendAfterUnsent(channel, data, timeout, owner);
 }
 
-/** `sendall`: as `startSend` with nothing to return, so a finished one is a shared object. */
+function* sendAfterUnsent(
+  channel: StreamChannel,
+  data: Buffer | Uint8Array,
+  timeout: number | null | undefined,
+  owner: Described,
+): Generator<unknown, number, unknown> {
+  yield* new SendWaitOp<void>(channel, channel.lastWrite, undefined, timeout, owner);
+  channel.checkWritable();
+  return writeCopy(channel, data);
+}
+
+function writeCopy(channel: StreamChannel, data: Buffer | Uint8Array): number {
+  const n = Math.min(data.length, SEND_CHUNK);
+  channel.write(Buffer.from(data.subarray(0, n)));
+  return n;
+}
+
+/**
+ * `sendall`: writes all of `data` and waits until the kernel has it (the caller may then reuse
+ * its buffer). A write the kernel took at once needs no waiting op at all. Data Node still holds
+ * from before is waited for first, so a sendall that times out while waiting queues nothing; one
+ * that times out after writing leaves its data to be sent (Python: "an unspecified amount").
+ */
 export function startSendAll(
   channel: StreamChannel,
   data: Buffer | Uint8Array,
   timeout: number | null | undefined,
   owner: Described,
 ): Op<void> {
-  const seq = beginWrite(channel, data, timeout, owner);
-  if (seq === 0) return SENT;
+  checkSend(channel, owner);
+  if (data.length === 0) return SENT;
+  if (timeout === 0) {
+    sendNonBlocking(channel, data);
+    return SENT;
+  }
+  if (channel.unsent > 0) return sendAllAfterUnsent(channel, data, timeout, owner);
+  const seq = channel.write(data);
+  if (channel.writeDone(seq)) return SENT;
   return new SendWaitOp<void>(channel, seq, undefined, timeout, owner);
 }
 
-/** Starts a write; returns its number to wait for, or 0 when there is nothing to wait for. */
-function beginWrite(
+function* sendAllAfterUnsent(
   channel: StreamChannel,
   data: Buffer | Uint8Array,
   timeout: number | null | undefined,
   owner: Described,
-): number {
+): Generator<unknown, void, unknown> {
+  const deadline =
+    timeout === null || timeout === undefined ? null : performance.now() + timeout * 1000;
+  yield* new SendWaitOp<void>(channel, channel.lastWrite, undefined, timeout, owner);
   channel.checkWritable();
-  if (data.length === 0) return 0;
-  if (channel.writer?.waiting) throw concurrentUse(owner, 'send');
-  if (timeout === 0) {
-    // Non-blocking: while the kernel has not taken what is already queued (Node holds more than
-    // a high-water mark of it), refuse as a full socket buffer does, rather than queue without
-    // bound. Otherwise Node keeps a reference until the kernel takes the data, and the caller
-    // may reuse its buffer at once, so hand Node a copy.
-    if (channel.writeBacklogFull()) throw new SocketError('EAGAIN');
-    channel.write(Buffer.from(data));
-    return 0;
-  }
   const seq = channel.write(data);
-  return channel.writeDone(seq) ? 0 : seq;
+  if (channel.writeDone(seq)) return;
+  const left = deadline === null ? null : Math.max(0, deadline - performance.now()) / 1000;
+  yield* new SendWaitOp<void>(channel, seq, undefined, left, owner);
+}
+
+function checkSend(channel: StreamChannel, owner: Described): void {
+  channel.checkWritable();
+  if (channel.writer?.waiting) throw concurrentUse(owner, 'send');
+}
+
+/**
+ * Non-blocking (`settimeout(0)`): while the kernel has not taken what is already queued (Node
+ * holds a high-water mark of it), refuse as a full socket buffer does, rather than queue without
+ * bound. Otherwise Node keeps a reference until the kernel takes the data, and the caller may
+ * reuse its buffer at once, so hand Node a copy.
+ */
+function sendNonBlocking(channel: StreamChannel, data: Buffer | Uint8Array): number {
+  if (channel.writeBacklogFull()) throw new SocketError('EAGAIN');
+  channel.write(Buffer.from(data));
+  return data.length;
 }
 
 /** The result of a finished sendall, shared (its value is always undefined). */

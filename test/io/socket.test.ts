@@ -108,6 +108,36 @@ test('close() with unread data resets the connection at once: a blocked sender g
   a.close();
 });
 
+test('send with a timeout to a peer that does not read: what it reports sent is exactly what arrives', function* () {
+  const [a, b] = yield* tcpPair();
+  a.settimeout(0.2);
+  const chunk = Buffer.alloc(1 << 20, 1);
+  let reported = 0;
+  let timeouts = 0;
+  for (let i = 0; i < 400 && timeouts < 3; i++) {
+    try {
+      const n = yield* a.send(chunk);
+      assert.ok(n > 0 && n <= chunk.length);
+      reported += n;
+    } catch (error) {
+      assert.instance(error, SocketTimeout);
+      timeouts++; // and retried: nothing of a timed-out send may go out
+    }
+  }
+  assert.is(timeouts, 3, "the peer's buffers filled up");
+  a.settimeout(null);
+  a.shutdown(SHUT_WR);
+  let received = 0;
+  for (;;) {
+    const data = yield* b.recv(1 << 20);
+    if (data.length === 0) break;
+    received += data.length;
+  }
+  assert.is(received, reported);
+  a.close();
+  b.close();
+});
+
 test('recv(0) returns an empty Buffer at once, data or not (as Python)', function* () {
   const [a, b] = yield* tcpPair();
   assert.is((yield* b.recv(0)).length, 0, 'nothing to read: no wait');
