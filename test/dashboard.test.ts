@@ -77,6 +77,10 @@ test('the dashboard plots live stats and blocked-hub reports in headless Chromiu
   child.stdout!.on('data', (chunk: Buffer) => {
     output += chunk.toString();
   });
+  // Listening from the start: the URL may be printed while Chromium is still launching.
+  // Generous: a cold start compiles the showcase through tsx and calibrates its CPU work.
+  const serving = dashboardPort(child, 60_000);
+  serving.catch(() => {}); // awaited below; a failed launch must not leave it unhandled
   const browser = await chromium
     .launch({ executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS })
     .catch((error) => {
@@ -84,8 +88,7 @@ test('the dashboard plots live stats and blocked-hub reports in headless Chromiu
       throw error;
     });
   try {
-    // Generous: a cold start compiles the showcase through tsx and calibrates its CPU work.
-    const port = await dashboardPort(child, 60_000);
+    const port = await serving;
     const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
     await page.goto(`http://127.0.0.1:${port}/`, { timeout: 10_000 });
     // Evaluated in the page: a live greenlet count, and at least two samples plotted.
