@@ -26,6 +26,16 @@ const FULL_QUEUE_LISTENER =
 
 const test = greenletSuite('io/socket');
 
+/** Reads `sock` to its end; the number of bytes received. */
+function* bytesUntilEof(sock: socket): Generator<unknown, number, unknown> {
+  let received = 0;
+  for (;;) {
+    const data = yield* sock.recv(1 << 20);
+    if (data.length === 0) return received;
+    received += data.length;
+  }
+}
+
 /** A listening socket on 127.0.0.1 (or ::1), any free port. */
 function* listener(family = AF_INET): Generator<unknown, socket, unknown> {
   const sock = new socket(family);
@@ -127,12 +137,7 @@ test('send with a timeout to a peer that does not read: what it reports sent is 
   assert.is(timeouts, 3, "the peer's buffers filled up");
   a.settimeout(null);
   a.shutdown(SHUT_WR);
-  let received = 0;
-  for (;;) {
-    const data = yield* b.recv(1 << 20);
-    if (data.length === 0) break;
-    received += data.length;
-  }
+  const received = yield* bytesUntilEof(b);
   assert.is(received, reported);
   a.close();
   b.close();
@@ -267,12 +272,7 @@ test('setblocking(false): send to a peer that does not read raises EAGAIN, no un
   assert.ok(accepted < 64 * 1024 * 1024, `accepted ${accepted} bytes`);
   a.setblocking(true);
   a.shutdown(SHUT_WR);
-  let received = 0;
-  for (;;) {
-    const data = yield* b.recv(1 << 20);
-    if (data.length === 0) break;
-    received += data.length;
-  }
+  const received = yield* bytesUntilEof(b);
   assert.is(received, accepted, 'every accepted byte arrives, none twice');
   a.close();
   b.close();

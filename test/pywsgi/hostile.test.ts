@@ -87,60 +87,55 @@ test('2,000 pipelined requests in one write: a few apps at a time, every answer 
   yield* served.server.stop();
 });
 
-test('stop() with pipelined requests held: running ones finish, held ones are dropped', function* () {
+/**
+ * A server whose apps park until `release` is set, flooded by one client with `count`
+ * pipelined GETs; returns once the first PIPELINE_DEPTH apps run and the rest of the write is
+ * parsed (held).
+ */
+function* floodedServer(count: number) {
   const full = new Event();
   const release = new Event();
-  let started = 0;
+  const state = { started: 0, connection: null as Socket | null };
   const served = yield* serve(function* (request, sr) {
-    if (++started === PIPELINE_DEPTH) full.set();
+    state.connection ??= request.raw.socket;
+    if (++state.started === PIPELINE_DEPTH) full.set();
     yield* release.wait();
     sr('200 OK', []);
     return [request.path];
   });
   const flood = new RawClient(served.port);
   let requests = '';
-  for (let i = 0; i < 50; i++) requests += `GET /${i} HTTP/1.1\r\nHost: t\r\n\r\n`;
+  for (let i = 0; i < count; i++) requests += `GET /${i} HTTP/1.1\r\nHost: t\r\n\r\n`;
   yield* flood.send(requests);
-  assert.ok(yield* full.wait(5));
+  assert.ok(yield* full.wait(5), 'the first apps start');
   yield* idle();
+  return { served, flood, release, state };
+}
+
+test('stop() with pipelined requests held: running ones finish, held ones are dropped', function* () {
+  const { served, flood, release, state } = yield* floodedServer(50);
   const stopping = spawn(() => served.server.stop(5));
   yield* sleep(0);
   release.set();
   yield* stopping.join();
   assert.ok(stopping.successful());
   assert.is(served.server.activeRequests, 0);
-  assert.is(started, PIPELINE_DEPTH, 'no held request started after stop()');
+  assert.is(state.started, PIPELINE_DEPTH, 'no held request started after stop()');
   const answered = (yield* flood.untilClosed()).split('HTTP/1.1 200 OK').length - 1;
   assert.ok(answered >= 1 && answered <= PIPELINE_DEPTH, `${answered} answered`);
 });
 
 test('held pipelined requests of a connection that is gone never run', function* () {
-  const full = new Event();
-  const release = new Event();
-  let started = 0;
-  let connection: Socket | null = null;
-  const served = yield* serve(function* (request, sr) {
-    connection ??= request.raw.socket;
-    if (++started === PIPELINE_DEPTH) full.set();
-    yield* release.wait();
-    sr('200 OK', []);
-    return [request.path];
-  });
-  const flood = new RawClient(served.port);
-  let requests = '';
-  for (let i = 0; i < 200; i++) requests += `GET /${i} HTTP/1.1\r\nHost: t\r\n\r\n`;
-  yield* flood.send(requests);
-  assert.ok(yield* full.wait(5));
-  yield* idle();
+  const { served, flood, release, state } = yield* floodedServer(200);
   assert.ok(served.server.activeRequests > PIPELINE_DEPTH);
-  const gone = new Promise((resolve) => connection!.once('close', resolve));
+  const gone = new Promise((resolve) => state.connection!.once('close', resolve));
   flood.reset();
   yield* until(gone); // the server's side of the connection is closed
   release.set();
   const start = performance.now();
   while (served.server.activeRequests > 0 && since(start) < 5) yield* sleep(0.01);
   assert.is(served.server.activeRequests, 0);
-  assert.is(started, PIPELINE_DEPTH, 'no held request ran for a connection that is gone');
+  assert.is(state.started, PIPELINE_DEPTH, 'no held request ran for a connection that is gone');
   yield* served.server.stop();
 });
 
