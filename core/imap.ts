@@ -9,6 +9,7 @@ import { type AnyFn, Greenlet, type Op } from './greenlet.ts';
 import { describeValue, validateFunction } from './internal/validators.ts';
 import { Semaphore } from './lock.ts';
 import type { BaseGroup } from './pool.ts';
+import { Queue } from './queue.ts';
 
 /** Options of `imap`/`imapUnordered`. */
 export interface MapOptions {
@@ -61,7 +62,7 @@ export class MapIterator<R> implements OpIterator<R> {
   constructor(
     private readonly group: BaseGroup,
     private readonly fn: AnyFn,
-    private readonly source: Iterator<unknown[]>,
+    private readonly source: Iterator<unknown[]> | QueueArgs,
     private readonly ordered: boolean,
     maxsize: number | null | undefined,
   ) {
@@ -76,7 +77,10 @@ export class MapIterator<R> implements OpIterator<R> {
   /** @internal The feeder's body: spawns every item, then reports the end (or input error). */
   *feed(): Generator<unknown, void, unknown> {
     try {
-      for (let step = this.source.next(); !step.done; step = this.source.next()) {
+      const source = this.source;
+      for (;;) {
+        const step = source instanceof QueueArgs ? yield* source.take() : source.next();
+        if (step.done) break;
         if (this.credit !== null) yield* this.credit.acquire();
         const g = yield* this.group.spawnOp(this.fn, step.value);
         const index = this.spawned++;
@@ -158,6 +162,42 @@ function* feed(it: MapIterator<unknown>): Generator<unknown, void, unknown> {
   yield* it.feed();
 }
 
+/** The feeder's argument lists: `zipArgs`, or `QueueArgs` when an input is a Queue. */
+export function argSource(
+  inputs: Array<Iterable<unknown> | Queue<unknown>>,
+): Iterator<unknown[]> | QueueArgs {
+  return inputs.some((input) => input instanceof Queue)
+    ? new QueueArgs(inputs)
+    : zipArgs(inputs as Iterable<unknown>[]);
+}
+
+/**
+ * `zip` over inputs of which some are Queues: a Queue's items are taken by Op (the feeder
+ * waits for them) until the `StopIteration` marker, as gevent's imap over a blocking queue.
+ */
+export class QueueArgs {
+  private readonly inputs: Array<Iterator<unknown> | Queue<unknown>>;
+
+  constructor(inputs: Array<Iterable<unknown> | Queue<unknown>>) {
+    this.inputs = inputs.map((input) =>
+      input instanceof Queue ? input : input[Symbol.iterator](),
+    );
+  }
+
+  *take(): Generator<unknown, IteratorResult<unknown[], undefined>, unknown> {
+    const args: unknown[] = [];
+    for (const input of this.inputs) {
+      const step = input instanceof Queue ? yield* input.next() : input.next();
+      if (step.done) {
+        for (const other of this.inputs) if (!(other instanceof Queue)) other.return?.();
+        return FINISHED;
+      }
+      args.push(step.value);
+    }
+    return { done: false, value: args };
+  }
+}
+
 /** Python's `zip(*iterables)` as an iterator of argument lists; closes the rest at the end. */
 export function* zipArgs(iterables: Iterable<unknown>[]): Generator<unknown[], void, unknown> {
   if (iterables.length === 1) {
@@ -185,19 +225,21 @@ export function mapArguments(
   method: string,
   fn: unknown,
   rest: unknown[],
-): { iterables: Iterable<unknown>[]; maxsize: number | null | undefined } {
+): { iterables: Array<Iterable<unknown> | Queue<unknown>>; maxsize: number | null | undefined } {
   validateFunction(fn, `${method}(fn)`);
   const last = rest[rest.length - 1];
   const hasOptions =
-    rest.length > 1 && (last === undefined || (typeof last === 'object' && !isIterable(last)));
+    rest.length > 1 &&
+    (last === undefined ||
+      (typeof last === 'object' && !isIterable(last) && !(last instanceof Queue)));
   const iterables = hasOptions ? rest.slice(0, -1) : rest;
   if (iterables.length === 0) {
     throw new TypeError(`${method}(fn, ...iterables): at least one iterable is required`);
   }
   for (const items of iterables) {
-    if (!isIterable(items)) {
+    if (!isIterable(items) && !(items instanceof Queue)) {
       throw new TypeError(
-        `${method}(fn, items): items must be an iterable, got ${describeValue(items)}`,
+        `${method}(fn, items): items must be an iterable or a Queue, got ${describeValue(items)}`,
       );
     }
   }
@@ -209,7 +251,7 @@ export function mapArguments(
       );
     }
   }
-  return { iterables: iterables as Iterable<unknown>[], maxsize };
+  return { iterables: iterables as Array<Iterable<unknown> | Queue<unknown>>, maxsize };
 }
 
 function isIterable(value: unknown): value is Iterable<unknown> {

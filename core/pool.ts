@@ -8,12 +8,12 @@ import { Event } from './event.ts';
 import { type AnyFn, type BodyResult, Greenlet, type Op } from './greenlet.ts';
 import { getHub } from './hub.ts';
 import {
+  argSource,
   type IterablesOf,
   MapIterator,
   type MapOptions,
   mapArguments,
   type OpIterator,
-  zipArgs,
 } from './imap.ts';
 import {
   describeValue,
@@ -23,6 +23,7 @@ import {
 } from './internal/validators.ts';
 import { DoneOp } from './internal/wait-op.ts';
 import { DummySemaphore, Semaphore } from './lock.ts';
+import type { Queue, StopMarker } from './queue.ts';
 import { joinall, killall } from './wait.ts';
 
 export type { MapOptions, OpIterator } from './imap.ts';
@@ -203,7 +204,10 @@ export abstract class BaseGroup {
    * @example
    * const pages = yield* new Pool(4).map(fetchPage, urls);
    */
-  *map<I, R>(fn: (item: I) => R, items: Iterable<I>): Generator<unknown, BodyResult<R>[], unknown> {
+  *map<I, R>(
+    fn: (item: I) => R,
+    items: Iterable<I> | Queue<I | StopMarker>,
+  ): Generator<unknown, BodyResult<R>[], unknown> {
     const it = this.imap(fn, items);
     const out: BodyResult<R>[] = [];
     for (;;) {
@@ -218,7 +222,8 @@ export abstract class BaseGroup {
    * starts at the call and keeps a Pool full. With several iterables, `fn` takes one item of
    * each (Python's `map(fn, *iterables)`: it stops at the shortest). `maxsize` bounds the items
    * started but not yet taken by `next()`. A failed item raises from its `next()`, and
-   * iteration goes on; an error of the input iterable raises from `next()` and ends it.
+   * iteration goes on; an error of the input iterable raises from `next()` and ends it. An
+   * input may be a Queue: its items are taken as they come, until `StopIteration` is put.
    *
    * @example
    * const it = pool.imap((a: number, b: number) => a + b, [1, 2], [10, 20]);
@@ -226,7 +231,7 @@ export abstract class BaseGroup {
    */
   imap<I, R>(
     fn: (item: I) => R,
-    items: Iterable<I>,
+    items: Iterable<I> | Queue<I | StopMarker>,
     options?: MapOptions,
   ): OpIterator<BodyResult<R>>;
   imap<A extends unknown[], R>(
@@ -245,7 +250,7 @@ export abstract class BaseGroup {
    */
   imapUnordered<I, R>(
     fn: (item: I) => R,
-    items: Iterable<I>,
+    items: Iterable<I> | Queue<I | StopMarker>,
     options?: MapOptions,
   ): OpIterator<BodyResult<R>>;
   imapUnordered<A extends unknown[], R>(
@@ -258,7 +263,7 @@ export abstract class BaseGroup {
 
   private startMap(method: string, fn: unknown, rest: unknown[], ordered: boolean) {
     const { iterables, maxsize } = mapArguments(method, fn, rest);
-    return new MapIterator(this, fn as AnyFn, zipArgs(iterables), ordered, maxsize);
+    return new MapIterator(this, fn as AnyFn, argSource(iterables), ordered, maxsize);
   }
 
   /**

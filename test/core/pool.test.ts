@@ -13,6 +13,9 @@ import {
   type OpIterator,
   Pool,
   PoolFull,
+  Queue,
+  StopIteration,
+  type StopMarker,
   sleep,
   spawn,
   Timeout,
@@ -591,6 +594,28 @@ test('applyAsync on a full pool returns at once; the work runs when a slot frees
   assert.is(yield* g.get({ timeout: 2 }), 'late');
   assert.equal(results, ['late']);
   yield* pool.join();
+});
+
+test('imap over a Queue takes items as they are put, until StopIteration (a blocking input)', function* () {
+  const q = new Queue<number | StopMarker>();
+  const pool = new Pool(2);
+  const it = pool.imap((n: number) => n * 10, q);
+  const producer = spawn(function* () {
+    for (const n of [1, 2, 3]) {
+      yield* sleep(0.01);
+      q.putNowait(n);
+    }
+    q.putNowait(StopIteration);
+  });
+  const out: number[] = [];
+  for (let r = yield* it.next(); !r.done; r = yield* it.next()) out.push(r.value);
+  assert.equal(out, [10, 20, 30]);
+  yield* producer.join();
+  const zipped = yield* pool.map(
+    (n: number) => n + 1,
+    new Queue<number | StopMarker>(null, [5, 6, StopIteration]),
+  );
+  assert.equal(zipped, [6, 7]);
 });
 
 test.run();
