@@ -30,7 +30,7 @@ import {
 import { DONE } from './internal/wait-op.ts';
 import { startMonitorFromEnv } from './monitor.ts';
 import type { AnyFn, Op } from './op.ts';
-import { queueDelivery, STALE, TimeoutDelivery } from './timeout.ts';
+import { STALE, TimeoutDelivery } from './timeout.ts';
 
 export type { AnyFn, BodyResult, Op, OpLike } from './op.ts';
 
@@ -142,9 +142,7 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
 
   /** Schedules the greenlet to run once the caller yields. Does nothing if already started or dead. */
   start(): void {
-    if (this._state !== CREATED) return;
-    this._state = SCHEDULED;
-    hub._live.link(this);
+    if (!this.becomeScheduled()) return;
     hub.schedule(this);
     if (spawnWatched()) announceSpawn(this);
   }
@@ -154,19 +152,15 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
    * idle the first step runs at once, inside the callback (see `Hub.scheduleFromCallback`).
    */
   _startFromCallback(): void {
-    if (this._state !== CREATED) return;
-    this._state = SCHEDULED;
-    hub._live.link(this);
-    if (spawnWatched()) announceSpawn(this);
+    if (!this.becomeScheduled()) return;
+    if (spawnWatched()) announceSpawn(this); // before: the first step may run right here
     hub.scheduleFromCallback(this);
   }
 
   /** Schedules the greenlet to start in `seconds`. */
   startLater(seconds: number): void {
     validateSeconds(seconds, 'seconds');
-    if (this._state !== CREATED) return;
-    this._state = SCHEDULED;
-    hub._live.link(this);
+    if (!this.becomeScheduled()) return;
     const timer = new StartTimer(this);
     this.extra().startTimer = timer;
     hub.timers.add(timer, seconds);
@@ -460,7 +454,7 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
     const kills = extra.pendingKills!;
     const exception = kills.shift();
     if (kills.length === 0) extra.pendingKills = undefined;
-    if (exception instanceof TimeoutDelivery) queueDelivery(this, exception);
+    if (exception instanceof TimeoutDelivery) hub.queueKill(this, exception);
     else hub.throwInto(this, exception);
   }
 
@@ -531,6 +525,14 @@ export class Greenlet<T = unknown> extends Linkable implements Runnable, Promise
   private cancelStart(): void {
     const timer = this._extra?.startTimer;
     if (timer !== undefined) hub.timers.cancel(timer);
+  }
+
+  /** CREATED -> SCHEDULED, joining the hub's live list; false if already started or dead. */
+  private becomeScheduled(): boolean {
+    if (this._state !== CREATED) return false;
+    this._state = SCHEDULED;
+    hub._live.link(this);
+    return true;
   }
 
   private extra(): Extra {

@@ -124,14 +124,14 @@ export class Hub {
     g._park = null;
     g._wakeQueued = true;
     this.enqueue(g, value, NEXT);
-    this.runOrScheduleDrain();
+    this.drainIfIdle();
   }
 
   /** `schedule`, from a Node I/O callback: see `wakeFromCallback`. */
   scheduleFromCallback(g: Runnable): void {
     g._wakeQueued = true;
     this.enqueue(g, undefined, NEXT);
-    this.runOrScheduleDrain();
+    this.drainIfIdle();
   }
 
   /** Wakes a parked greenlet by raising `error` at its switch point. */
@@ -149,6 +149,14 @@ export class Hub {
       g._park = null;
     }
     this.push(g, exception, KILL);
+  }
+
+  /**
+   * Queues a KILL entry for `g` and leaves its park alone: for a delivery the greenlet claims
+   * when the entry runs, which cancels the park only then (a Timeout's own firing, core/timeout.ts).
+   */
+  queueKill(g: Runnable, delivery: unknown): void {
+    this.push(g, delivery, KILL);
   }
 
   /** Queues `fn(arg)` to run in hub context once the current step yields. */
@@ -287,8 +295,8 @@ export class Hub {
     this.count++;
   }
 
-  /** Drains now if nothing is draining or about to; else the running/pending drain takes it. */
-  private runOrScheduleDrain(): void {
+  /** Drains now if no drain is running or pending; else that drain takes the new entry. */
+  private drainIfIdle(): void {
     if (!this.drainScheduled && !this.draining) this.drain();
   }
 

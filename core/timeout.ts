@@ -23,7 +23,7 @@ const FIRED = 2;
 
 export type TimeoutException = Error | (new () => unknown) | string | false | undefined | null;
 
-/** Returned by `_claim` when a fired Timeout was cancelled before the hub delivered it. */
+/** Returned by `TimeoutDelivery.claim` when the Timeout was cancelled before the claim. */
 export const STALE: unique symbol = Symbol('STALE');
 
 /**
@@ -37,24 +37,13 @@ export class TimeoutDelivery {
 
   /** The exception to throw into the greenlet, or STALE (then its park must stay). */
   claim(): unknown {
-    return this.live ? this.timeout._claim(this) : STALE;
+    return this.live ? this.timeout._claim() : STALE;
   }
 
   /** Its greenlet died first: the Timeout is done (no longer pending), nothing is raised. */
   discard(): void {
-    if (this.live) this.timeout._claim(this);
+    if (this.live) this.timeout._claim();
   }
-}
-
-/**
- * @internal Queues `delivery` as a KILL entry for `target` without cancelling its park (which
- * `hub.throwInto` does to any park it sees): the park is cancelled when the delivery is claimed.
- */
-export function queueDelivery(target: Runnable, delivery: TimeoutDelivery): void {
-  const park = target._park;
-  target._park = null;
-  hub.throwInto(target, delivery);
-  target._park = park;
 }
 
 function describe(seconds: number | null | undefined, exception: TimeoutException): string {
@@ -171,13 +160,12 @@ export class Timeout extends Error implements TimerEntry {
     this.state = FIRED;
     const delivery = new TimeoutDelivery(this);
     this.delivery = delivery;
-    queueDelivery(target, delivery);
+    hub.queueKill(target, delivery);
   }
 
-  /** @internal Called by a live `delivery`: ends it; returns the exception to throw. */
-  _claim(delivery: TimeoutDelivery): unknown {
-    delivery.live = false;
-    this.delivery = null;
+  /** @internal Called by its live delivery: ends it; returns the exception to throw. */
+  _claim(): unknown {
+    this.dropDelivery();
     this.state = IDLE;
     this.target = null;
     const exception = this.exception;

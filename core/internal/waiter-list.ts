@@ -118,21 +118,14 @@ export class WaiterList<W> {
     if (items.length > 2 * live + 8) items.length = live;
   }
 
-  /** Before growing the array: reuses the dead prefix, or squeezes when holes dominate. */
+  /**
+   * Before growing the array: squeezes the live waiters to the front when holes dominate or the
+   * dead prefix is half the array; otherwise growing is cheaper.
+   */
   private slideToFront(): void {
-    if (this.holes * 2 > this.tail - this.head) {
+    if (this.holes * 2 > this.tail - this.head || this.head * 2 >= this.items.length) {
       this.squeeze();
-      return;
     }
-    if (this.head * 2 < this.items.length) return; // mostly in use: growing is cheaper
-    const items = this.items;
-    const span = this.tail - this.head;
-    for (let i = 0; i < span; i++) {
-      items[i] = items[this.head + i]!;
-      items[this.head + i] = null;
-    }
-    this.head = 0;
-    this.tail = span;
   }
 
   private reset(): void {

@@ -107,9 +107,8 @@ function* sendAfterUnsent(
   timeout: number | null | undefined,
   owner: Described,
 ): Generator<unknown, number, unknown> {
-  yield* new SendWaitOp<void>(channel, channel.lastWrite, undefined, timeout, owner);
-  channel.checkWritable();
-  return writeCopy(channel, data);
+  yield* waitForUnsent(channel, timeout, owner);
+  return yield* startSend(channel, data, timeout, owner);
 }
 
 function writeCopy(channel: StreamChannel, data: Buffer | Uint8Array): number {
@@ -148,14 +147,22 @@ function* sendAllAfterUnsent(
   timeout: number | null | undefined,
   owner: Described,
 ): Generator<unknown, void, unknown> {
-  const deadline =
-    timeout === null || timeout === undefined ? null : performance.now() + timeout * 1000;
-  yield* new SendWaitOp<void>(channel, channel.lastWrite, undefined, timeout, owner);
-  channel.checkWritable();
-  const seq = channel.write(data);
-  if (channel.writeDone(seq)) return;
-  const left = deadline === null ? null : Math.max(0, deadline - performance.now()) / 1000;
-  yield* new SendWaitOp<void>(channel, seq, undefined, left, owner);
+  const start = performance.now();
+  yield* waitForUnsent(channel, timeout, owner);
+  const left =
+    timeout === null || timeout === undefined
+      ? timeout
+      : Math.max(0, timeout - (performance.now() - start) / 1000);
+  yield* startSendAll(channel, data, left, owner);
+}
+
+/** Waits (within `timeout`) until the kernel has taken every earlier write of `channel`. */
+function waitForUnsent(
+  channel: StreamChannel,
+  timeout: number | null | undefined,
+  owner: Described,
+): Op<void> {
+  return new SendWaitOp<void>(channel, channel.lastWrite, undefined, timeout, owner);
 }
 
 function checkSend(channel: StreamChannel, owner: Described): void {

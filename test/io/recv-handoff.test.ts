@@ -6,26 +6,11 @@
  */
 
 import { sleep, spawn } from '../../core/index.ts';
-import { SHUT_RD, SocketError, socket } from '../../core/io/socket.ts';
+import { SHUT_RD, SocketError, type socket } from '../../core/io/socket.ts';
 import { assert, greenletSuite } from '../_support/gtest.ts';
+import { tcpPair } from './_support/helpers.ts';
 
 const test = greenletSuite('io/recv-handoff');
-
-/** A connected pair over TCP loopback: [client, server side]. */
-function* tcpPair(): Generator<unknown, [socket, socket], unknown> {
-  const l = new socket();
-  try {
-    yield* l.bind(['127.0.0.1', 0]);
-    yield* l.listen();
-    const client = new socket();
-    const connecting = client.connect(l.getsockname());
-    const [server] = yield* l.accept();
-    yield* connecting;
-    return [client, server];
-  } finally {
-    l.close();
-  }
-}
 
 /** A greenlet parked in `sock.recv(size)`, returning what it got or the error it raised. */
 function* parkedReader(sock: socket, size: number) {

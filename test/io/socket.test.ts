@@ -19,6 +19,7 @@ import {
   timeout,
 } from '../../core/io/socket.ts';
 import { assert, greenletSuite, since, takeErrors } from '../_support/gtest.ts';
+import { listener, tcpPair } from './_support/helpers.ts';
 
 const FULL_QUEUE_LISTENER =
   "import socket,sys\ns=socket.socket()\ns.bind(('127.0.0.1',0))\ns.listen(0)\n" +
@@ -33,28 +34,6 @@ function* bytesUntilEof(sock: socket): Generator<unknown, number, unknown> {
     const data = yield* sock.recv(1 << 20);
     if (data.length === 0) return received;
     received += data.length;
-  }
-}
-
-/** A listening socket on 127.0.0.1 (or ::1), any free port. */
-function* listener(family = AF_INET): Generator<unknown, socket, unknown> {
-  const sock = new socket(family);
-  yield* sock.bind([family === AF_INET6 ? '::1' : '127.0.0.1', 0]);
-  yield* sock.listen();
-  return sock;
-}
-
-/** A connected pair over TCP loopback: [client, server side]. */
-function* tcpPair(family = AF_INET): Generator<unknown, [socket, socket], unknown> {
-  const l = yield* listener(family);
-  try {
-    const client = new socket(family);
-    const connecting = client.connect(l.getsockname());
-    const [server] = yield* l.accept();
-    yield* connecting;
-    return [client, server];
-  } finally {
-    l.close();
   }
 }
 

@@ -1,10 +1,34 @@
 /**
- * Helpers for the io tests: a self-signed certificate made at run time with node:crypto (no
- * key is ever committed), open file descriptor counts, and memory readings.
+ * Helpers for the io tests: loopback listeners and connected pairs, a self-signed certificate
+ * made at run time with node:crypto (no key is ever committed), open file descriptor counts,
+ * and memory readings.
  */
 
 import { generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import { readdirSync } from 'node:fs';
+import { AF_INET, AF_INET6, socket } from '../../../core/io/socket.ts';
+
+/** A listening socket on 127.0.0.1 (or ::1), any free port. */
+export function* listener(family = AF_INET): Generator<unknown, socket, unknown> {
+  const sock = new socket(family);
+  yield* sock.bind([family === AF_INET6 ? '::1' : '127.0.0.1', 0]);
+  yield* sock.listen();
+  return sock;
+}
+
+/** A connected pair over TCP loopback: [client, server side]. */
+export function* tcpPair(family = AF_INET): Generator<unknown, [socket, socket], unknown> {
+  const l = yield* listener(family);
+  try {
+    const client = new socket(family);
+    const connecting = client.connect(l.getsockname());
+    const [server] = yield* l.accept();
+    yield* connecting;
+    return [client, server];
+  } finally {
+    l.close();
+  }
+}
 
 function derLength(n: number): Buffer {
   if (n < 0x80) return Buffer.from([n]);
